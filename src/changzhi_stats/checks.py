@@ -1,0 +1,204 @@
+"""The catalogue of check codes: declared once, as data, and referenced by code everywhere else.
+
+A check code is a stable kebab-case name that users script against. Its severity decides whether
+it blocks publishing. ``docs/checks.md`` documents every code; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One check code: what it means and how its message reads."""
+
+    code: str
+    severity: str
+    scope: str  # package | header | row | cell
+    title: str
+    template: str  # str.format() template; placeholders come from the finding's params
+
+
+def _spec(code: str, severity: str, scope: str, title: str, template: str) -> CheckSpec:
+    return CheckSpec(code, severity, scope, title, template)
+
+
+_ALL = (
+    # --- the package and its files -----------------------------------------------------------
+    _spec("package-error", ERROR, "package", "Invalid package descriptor", "{note}"),
+    _spec("resource-error", ERROR, "package", "Invalid resource descriptor", "{note}"),
+    _spec("schema-error", ERROR, "package", "Invalid Table Schema", "{note}"),
+    _spec(
+        "unsafe-path",
+        ERROR,
+        "package",
+        "Path outside the package",
+        "path {path!r} is {why}; it was not read",
+    ),
+    _spec("source-error", ERROR, "package", "File cannot be read", "{note}"),
+    _spec("format-error", ERROR, "package", "Unsupported format", "{note}"),
+    _spec(
+        "encoding-error",
+        ERROR,
+        "row",
+        "Bytes not valid in the declared encoding",
+        "bytes {value} are not valid {encoding}{hint}",
+    ),
+    # --- the header --------------------------------------------------------------------------
+    _spec("blank-label", ERROR, "header", "Blank header label", "column {column} has no label"),
+    _spec(
+        "duplicate-label",
+        ERROR,
+        "header",
+        "Duplicate header label",
+        "label {value!r} of column {column} repeats column {first}",
+    ),
+    _spec(
+        "incorrect-label",
+        ERROR,
+        "header",
+        "Header label differs from the schema",
+        "column {column} is labelled {value!r} but the schema names it {field!r}",
+    ),
+    _spec(
+        "missing-label",
+        ERROR,
+        "header",
+        "Schema field missing from the file",
+        "the schema declares field {field!r} (column {column}) but the file has no such column",
+    ),
+    _spec(
+        "extra-label",
+        ERROR,
+        "header",
+        "Column not in the schema",
+        "column {column} labelled {value!r} is not declared in the schema",
+    ),
+    # --- rows --------------------------------------------------------------------------------
+    _spec("blank-row", ERROR, "row", "Blank row", "row is empty"),
+    _spec(
+        "extra-cell",
+        ERROR,
+        "row",
+        "More cells than the header",
+        "row has {actual} cells, the header has {expected}",
+    ),
+    _spec(
+        "missing-cell",
+        ERROR,
+        "cell",
+        "Fewer cells than the header",
+        "row has {actual} cells, so field {field!r} is missing",
+    ),
+    # --- Table Schema field checks -----------------------------------------------------------
+    _spec("type-error", ERROR, "cell", "Value does not match the field type", "{why}"),
+    _spec("required-error", ERROR, "cell", "Required value missing", "a value is required"),
+    _spec("unique-error", ERROR, "cell", "Value repeats", "value repeats row {first}"),
+    _spec(
+        "enum-error", ERROR, "cell", "Value not in the allowed list", "must be one of {enum}"
+    ),
+    _spec(
+        "pattern-error", ERROR, "cell", "Value does not match the pattern", "must match {pattern}"
+    ),
+    _spec("minimum-error", ERROR, "cell", "Value below the minimum", "must be {op} {bound}"),
+    _spec("maximum-error", ERROR, "cell", "Value above the maximum", "must be {op} {bound}"),
+    _spec(
+        "min-length-error", ERROR, "cell", "Value too short", "must have at least {bound} characters"
+    ),
+    _spec(
+        "max-length-error", ERROR, "cell", "Value too long", "must have at most {bound} characters"
+    ),
+    _spec(
+        "primary-key",
+        ERROR,
+        "row",
+        "Primary key repeats",
+        "the key ({field}) repeats row {first}",
+    ),
+    _spec(
+        "foreign-key",
+        ERROR,
+        "row",
+        "Value not found in the referenced table",
+        "{value!r} not found in {target}",
+    ),
+    # --- statistical rules -------------------------------------------------------------------
+    _spec(
+        "value-not-finite",
+        ERROR,
+        "cell",
+        "Value is not a finite number",
+        "a published figure must be finite, not {value}",
+    ),
+    _spec("share-range", ERROR, "cell", "Share out of range", "share must be within 0..100"),
+    _spec(
+        "growth-range",
+        ERROR,
+        "cell",
+        "Growth below -100 %",
+        "a year-on-year growth rate cannot be below -100 %",
+    ),
+    _spec(
+        "growth-implausible",
+        WARNING,
+        "cell",
+        "Implausible growth",
+        "growth over {limit} % is implausible; check the source",
+    ),
+    _spec("rank-range", ERROR, "cell", "Invalid rank", "a rank must be a whole number of 1 or more"),
+    _spec(
+        "count-not-whole",
+        ERROR,
+        "cell",
+        "Count is not a whole number",
+        "a count of unit {unit!r} must be a whole number",
+    ),
+    _spec("count-negative", ERROR, "cell", "Negative count", "a count cannot be negative"),
+    _spec(
+        "unit-mismatch",
+        ERROR,
+        "cell",
+        "Unit differs from the indicator's",
+        "indicator {indicator!r} is measured in {expected!r}",
+    ),
+    _spec(
+        "multiplier-mismatch",
+        ERROR,
+        "cell",
+        "Unit multiplier differs from the indicator's",
+        "indicator {indicator!r} is stated with multiplier {expected}",
+    ),
+    _spec(
+        "period-format",
+        ERROR,
+        "cell",
+        "Period not in the period grammar",
+        "a period is YYYY, YYYY-Qn, YYYY-MM, YYYY-MM-DD or START/END of one of those",
+    ),
+    _spec("period-invalid", ERROR, "cell", "Not a real calendar period", "{why}"),
+    _spec(
+        "period-after-source",
+        ERROR,
+        "cell",
+        "Period ends after its source was published",
+        "period ends {end}, after source {source!r} was published on {published}",
+    ),
+    _spec(
+        "quote-not-in-source",
+        ERROR,
+        "cell",
+        "Quote not found in the source text",
+        "quote is not found verbatim in the text of source {source!r}",
+    ),
+)
+
+CHECKS: dict[str, CheckSpec] = {spec.code: spec for spec in _ALL}
+
+
+def spec(code: str) -> CheckSpec:
+    """Look a check up by code; an unknown code is a programming error, so it raises KeyError."""
+    return CHECKS[code]

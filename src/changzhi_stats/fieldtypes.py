@@ -1,0 +1,241 @@
+"""Table Schema field types as polars expressions: raw text in, typed value (or null) out.
+
+A cell whose text is not in the type's lexical form parses to null; the ``type-error`` check
+compares raw and parsed columns, and every other constraint works on the parsed column, where
+nulls are skipped. So one bad cell never hides the range faults of its neighbours.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+
+import polars as pl
+
+NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+SPECIAL_NUMBERS = ["NaN", "INF", "-INF"]
+INTEGER = r"^[+-]?[0-9]+$"
+DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
+DEFAULT_FALSE = ["false", "False", "FALSE", "0"]
+DURATION = (
+    r"^P([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?"
+    r"(T([0-9]+H)?([0-9]+M)?([0-9]+(\.[0-9]+)?S)?)?$"
+)
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+URI = r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$"
+UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+ISO_DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
+ANY_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y%m%d")
+SUPPORTED = {
+    "string", "number", "integer", "boolean", "date", "time", "datetime", "year", "yearmonth",
+    "duration", "geopoint", "geojson", "object", "array", "any",
+}  # fmt: skip
+FULL_WIDTH = re.compile("[\uff10-\uff19\uff0e\uff0c]")
+
+
+class FieldTypeError(ValueError):
+    """The schema asks for something this field cannot be (an unknown type, a bad format)."""
+
+
+def parsed(field: dict, raw: pl.Expr) -> pl.Expr:
+    """The typed value of ``raw`` under ``field``'s type, null where it does not parse."""
+    kind = field.get("type") or "string"
+    fmt = field.get("format") or "default"
+    if kind not in SUPPORTED:
+        raise FieldTypeError(f"field {field.get('name')!r}: type {kind!r} is not in Table Schema")
+    builder = _PARSERS[kind]
+    return builder(field, raw, fmt)
+
+
+def explain(field: dict, value: str) -> str:
+    """Why ``value`` is not of ``field``'s type, in words a statistician can act on."""
+    kind = field.get("type") or "string"
+    fmt = field.get("format") or "default"
+    what = kind if fmt in ("default", "any") else f"{kind} in format {fmt!r}"
+    why = f"{value!r} is not a valid {what}"
+    if kind in ("number", "integer"):
+        if FULL_WIDTH.search(value):
+            why += "; it uses full-width characters: write ASCII digits 0-9 and '.'"
+        elif value.strip().lower().lstrip("+-") in ("inf", "infinity", "nan"):
+            why += "; Table Schema spells these NaN, INF and -INF"
+        elif "," in value and field.get("decimalChar", ".") == ".":
+            why += "; use '.' as the decimal mark and no thousands separator"
+        elif value != value.strip():
+            why += "; it has spaces around it"
+    return why
+
+
+def literal(field: dict, value: object) -> object:
+    """A constraint value (a minimum, an enum item) as the parsed column would hold it."""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    else:
+        text = str(value)
+    result = pl.DataFrame({"v": [text]}).select(parsed(field, pl.col("v"))).to_series()[0]
+    if result is None:
+        kind = field.get("type", "string")
+        raise FieldTypeError(
+            f"field {field.get('name')!r}: constraint value {value!r} is not a valid {kind}"
+        )
+    return result
+
+
+def _string(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
+    patterns = {"email": EMAIL, "uri": URI, "uuid": UUID}
+    if fmt in patterns:
+        return pl.when(raw.str.contains(patterns[fmt])).then(raw)
+    if fmt == "binary":
+        return pl.when(raw.map_elements(_is_base64, return_dtype=pl.Boolean)).then(raw)
+    return raw
+
+
+def _is_base64(value: str) -> bool:
+    try:
+        base64.b64decode(value, validate=True)
+        return True
+    except (binascii.Error, ValueError):
+        return False
+
+
+def _number_text(field: dict, raw: pl.Expr) -> pl.Expr:
+    text = raw
+    if field.get("bareNumber", True) is False:
+        text = text.str.replace(r"^[^0-9+\-.]+", "").str.replace(r"[^0-9.]+$", "")
+    group = field.get("groupChar")
+    if isinstance(group, str) and group:
+        text = text.str.replace_all(group, "", literal=True)
+    decimal = field.get("decimalChar", ".")
+    if isinstance(decimal, str) and decimal and decimal != ".":
+        text = text.str.replace_all(decimal, ".", literal=True)
+    return text
+
+
+def _number(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
+    text = _number_text(field, raw)
+    ok = text.str.contains(NUMBER) | text.is_in(SPECIAL_NUMBERS)
+    return pl.when(ok).then(text.cast(pl.Float64, strict=False))
+
+
+def _integer(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
+    text = _number_text(field, raw) if field.get("bareNumber", True) is False else raw
+    return pl.when(text.str.contains(INTEGER)).then(text.cast(pl.Int64, strict=False))
+
+
+def _boolean(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
+    true = [str(v) for v in field.get("trueValues", DEFAULT_TRUE)]
+    false = [str(v) for v in field.get("falseValues", DEFAULT_FALSE)]
+    return pl.when(raw.is_in(true)).then(True).when(raw.is_in(false)).then(False)
+
+
+def _date(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
+    if fmt == "default":
+        iso = raw.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+        return pl.when(iso).then(raw.str.to_date("%Y-%m-%d", strict=False))
+    if fmt == "any":
+        tries = [raw.str.to_date(f, strict=False) for f in ANY_DATE_FORMATS]
+        tries.append((raw + "-01").str.to_date("%Y-%m-%d", strict=False))
+        tries.append(raw.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
+        return pl.coalesce(tries)
+    _check_format(fmt, lambda s: s.str.to_date(fmt, strict=False))
+    return raw.str.to_date(fmt, strict=False)
+
+
+def _time(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
+    if fmt in ("default", "any"):
+        ok = raw.str.contains(r"^[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?$")
+        return pl.when(ok).then(raw.str.slice(0, 8).str.to_time("%H:%M:%S", strict=False))
+    _check_format(fmt, lambda s: s.str.to_time(fmt, strict=False))
+    return raw.str.to_time(fmt, strict=False)
+
+
+def _datetime(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
+    if fmt in ("default", "any"):
+        ok = raw.str.contains(ISO_DATETIME)
+        if fmt == "any":
+            ok = ok | raw.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}")
+        head = raw.str.slice(0, 19).str.replace(" ", "T")
+        return pl.when(ok).then(head.str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False))
+    _check_format(fmt, lambda s: s.str.to_datetime(fmt, strict=False))
+    return raw.str.to_datetime(fmt, strict=False)
+
+
+def _year(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
+    return pl.when(raw.str.contains(r"^[0-9]{4}$")).then(raw.cast(pl.Int64, strict=False))
+
+
+def _yearmonth(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
+    return pl.when(raw.str.contains(r"^[0-9]{4}-(0[1-9]|1[0-2])$")).then(raw)
+
+
+def _duration(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
+    ok = raw.str.contains(DURATION) & ~raw.is_in(["P", "PT"]) & ~raw.str.ends_with("T")
+    return pl.when(ok).then(raw)
+
+
+def _geopoint(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
+    return pl.when(raw.map_elements(lambda v: _is_geopoint(v, fmt), return_dtype=pl.Boolean)).then(
+        raw
+    )
+
+
+def _is_geopoint(value: str, fmt: str) -> bool:
+    try:
+        if fmt == "array":
+            lon, lat = json.loads(value)
+        elif fmt == "object":
+            point = json.loads(value)
+            lon, lat = point["lon"], point["lat"]
+        else:
+            lon, lat = (float(part) for part in value.split(","))
+        return -180 <= float(lon) <= 180 and -90 <= float(lat) <= 90
+    except (ValueError, TypeError, KeyError):
+        return False
+
+
+def _json_of(kind: type) -> Callable[[dict, pl.Expr, str], pl.Expr]:
+    def parse(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
+        def ok(value: str) -> bool:
+            try:
+                return isinstance(json.loads(value), kind)
+            except (ValueError, RecursionError):
+                return False
+
+        return pl.when(raw.map_elements(ok, return_dtype=pl.Boolean)).then(raw)
+
+    return parse
+
+
+def _any(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
+    return raw
+
+
+def _check_format(fmt: str, attempt: Callable[[pl.Series], pl.Series]) -> None:
+    try:
+        attempt(pl.Series([dt.date(2000, 1, 1).isoformat()]))
+    except Exception as exc:  # polars raises ComputeError or others for bad format strings
+        raise FieldTypeError(f"format {fmt!r} is not a valid date/time format: {exc}") from None
+
+
+_PARSERS: dict[str, Callable[[dict, pl.Expr, str], pl.Expr]] = {
+    "string": _string,
+    "number": _number,
+    "integer": _integer,
+    "boolean": _boolean,
+    "date": _date,
+    "time": _time,
+    "datetime": _datetime,
+    "year": _year,
+    "yearmonth": _yearmonth,
+    "duration": _duration,
+    "geopoint": _geopoint,
+    "geojson": _json_of(dict),
+    "object": _json_of(dict),
+    "array": _json_of(list),
+    "any": _any,
+}

@@ -1,0 +1,124 @@
+"""The indicator model's lookups: join each observation to its indicator, unit and source.
+
+Tables are found through the observation table's foreign keys (falling back to the model's
+resource names), so the statistical rules follow whatever a package declares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from . import statistics as st
+from .paths import unsafe_reason
+from .report import Findings, make_problem
+from .rules import typed
+from .tableschema import key_fields
+from .tables import ROW
+
+
+@dataclass
+class Loaded:
+    """A table ready for checking: raw and typed columns, its schema, and what it is called."""
+
+    name: str
+    frame: pl.DataFrame
+    schema: dict
+    fields: list[str]
+
+
+def lookup_table(table: Loaded, field: str, tables: dict[str, Loaded], default: str) -> Loaded | None:
+    """The table that ``field`` of ``table`` refers to by a foreign key, else one named ``default``."""
+    for fk in table.schema.get("foreignKeys") or []:
+        if isinstance(fk, dict) and key_fields(fk.get("fields")) == (field,):
+            reference = fk.get("reference") or {}
+            target = reference.get("resource") if isinstance(reference, dict) else None
+            if isinstance(target, str) and target in tables:
+                return tables[target]
+    return tables.get(default)
+
+
+def _typed_or_raw(table: Loaded, name: str) -> pl.Expr:
+    return typed(name) if f"__typed__{name}" in table.frame.columns else pl.col(name)
+
+
+def enrich(table: Loaded, tables: dict[str, Loaded], base: Path, findings: Findings) -> pl.DataFrame:
+    """Add the ``__`` lookup columns the statistical rules need, where the package has them."""
+    frame = table.frame
+    columns = set(frame.columns)
+    if "__typed__value" in columns and frame.schema["__typed__value"].is_numeric():
+        frame = frame.with_columns(pl.col("__typed__value").cast(pl.Float64).alias(st.VALUE))
+    if "indicator_id" in columns:
+        indicators = lookup_table(table, "indicator_id", tables, "indicators")
+        if indicators is not None and indicators is not table:
+            wanted = {"measure": st.MEASURE, "unit": st.IND_UNIT, "unit_multiplier": st.IND_MULT}
+            frame = _join(frame, indicators, "indicator_id", wanted)
+    if "unit" in columns:
+        units = lookup_table(table, "unit", tables, "units")
+        if units is not None and units is not table:
+            frame = _join(frame, units, "unit", {"kind": st.UNIT_KIND})
+    if "source_id" in columns:
+        sources = lookup_table(table, "source_id", tables, "sources")
+        if sources is not None and sources is not table:
+            frame = _join(frame, sources, "source_id", {"published": st.PUBLISHED})
+            if "source_quote" in columns:
+                texts = source_texts(sources, base, findings)
+                frame = _quote_flags(frame, texts)
+    return frame
+
+
+def _join(frame: pl.DataFrame, other: Loaded, key: str, wanted: dict[str, str]) -> pl.DataFrame:
+    if key not in other.frame.columns:
+        return frame
+    present = {name: alias for name, alias in wanted.items() if name in other.frame.columns}
+    if not present:
+        return frame
+    right = (
+        other.frame.select(
+            pl.col(key), *[_typed_or_raw(other, n).alias(a) for n, a in present.items()]
+        )
+        .filter(pl.col(key).is_not_null())
+        .unique(subset=key, keep="first", maintain_order=True)
+    )
+    return frame.join(right, on=key, how="left", maintain_order="left")
+
+
+def source_texts(sources: Loaded, base: Path, findings: Findings) -> dict[str, str]:
+    """The stored text of each source, read only from inside the package folder."""
+    if not {"source_id", "path"} <= set(sources.frame.columns):
+        return {}
+    texts: dict[str, str] = {}
+    rows = sources.frame.select(ROW, "source_id", "path").iter_rows()
+    for row, source_id, path in rows:
+        if source_id is None or path is None:
+            continue
+        why = unsafe_reason(path, base)
+        if why:
+            findings.add(
+                make_problem(
+                    "unsafe-path", resource=sources.name, row=row, field="path", value=path, path=path, why=why
+                )
+            )
+            continue
+        try:
+            texts[source_id] = (base / path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            note = f"source text {path!r} of {source_id!r} cannot be read as UTF-8 text: {exc}"
+            findings.add(
+                make_problem("source-error", resource=sources.name, row=row, field="path", value=path, note=note)
+            )
+    return texts
+
+
+def _quote_flags(frame: pl.DataFrame, texts: dict[str, str]) -> pl.DataFrame:
+    """True where the quote is found verbatim (or cannot be judged: no text, no quote)."""
+    pairs = frame.select("source_id", "source_quote").unique().drop_nulls()
+    missing = [
+        f"{sid}\x1f{quote}"
+        for sid, quote in pairs.iter_rows()
+        if sid in texts and quote not in texts[sid]
+    ]
+    key = pl.concat_str([pl.col("source_id"), pl.col("source_quote")], separator="\x1f")
+    return frame.with_columns(key.is_in(pl.Series(missing, dtype=pl.String)).not_().fill_null(True).alias(st.QUOTE_OK))

@@ -1,0 +1,197 @@
+"""Problems as data: what is wrong and where, counted exactly, listed up to a cap."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+
+from .checks import ERROR, WARNING, spec
+
+DEFAULT_MAX_ERRORS = 1000
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding. ``row`` counts as Frictionless does: the header is row 1."""
+
+    resource: str | None
+    row: int | None
+    field: str | None
+    value: str | None
+    check: str
+    severity: str
+    message: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def make_problem(
+    check: str,
+    *,
+    resource: str | None = None,
+    row: int | None = None,
+    field: str | None = None,
+    value: object = None,
+    **params: object,
+) -> Problem:
+    """Build a problem whose message and severity come from the check's declaration."""
+    check_spec = spec(check)
+    shown = None if value is None else str(value)
+    message = check_spec.template.format(value=shown, field=field, **params)
+    return Problem(resource, row, field, shown, check, check_spec.severity, message)
+
+
+class Findings:
+    """Collects problems while validation runs: counts every one, keeps at most ``cap`` per check.
+
+    Keeping a bounded sample per check (rather than the first ``cap`` overall) means a flood of
+    one kind of problem never hides the first instances of another.
+    """
+
+    def __init__(self, cap: int = DEFAULT_MAX_ERRORS) -> None:
+        if cap < 0:
+            raise ValueError("cap must be >= 0")
+        self.cap = cap
+        self.counts: Counter[str] = Counter()
+        self._kept: dict[str, list[Problem]] = {}
+
+    def add(self, problem: Problem) -> None:
+        self.counts[problem.check] += 1
+        kept = self._kept.setdefault(problem.check, [])
+        if len(kept) < self.cap:
+            kept.append(problem)
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            self.add(problem)
+
+    def add_count(self, check: str, total: int, sample: Sequence[Problem]) -> None:
+        """Record ``total`` problems of one check of which only ``sample`` were materialised."""
+        self.counts[check] += total
+        kept = self._kept.setdefault(check, [])
+        kept.extend(sample[: max(0, self.cap - len(kept))])
+
+    def room(self, check: str) -> int:
+        """How many more problems of this check would be kept."""
+        return max(0, self.cap - len(self._kept.get(check, ())))
+
+    def kept(self) -> list[Problem]:
+        return [p for problems in self._kept.values() for p in problems]
+
+
+@dataclass
+class Report:
+    """The answer to "what is wrong and where". ``to_dict()`` is what ``--format json`` prints."""
+
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    capped: bool = False
+    max_errors: int = DEFAULT_MAX_ERRORS
+    resources: int = 0
+    rows: int = 0
+    seconds: float = 0.0
+    package: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return not self.error_count
+
+    @property
+    def error_count(self) -> int:
+        return sum(n for code, n in self.counts.items() if spec(code).severity == ERROR)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(n for code, n in self.counts.items() if spec(code).severity == WARNING)
+
+    @classmethod
+    def from_findings(
+        cls,
+        findings: Findings,
+        *,
+        order: Sequence[str],
+        fields: dict[str, Sequence[str]],
+        **stats: object,
+    ) -> Report:
+        """Sort the kept problems into reading order and cut each list at the cap."""
+        resource_rank = {name: i for i, name in enumerate(order)}
+
+        def key(p: Problem) -> tuple:
+            names = fields.get(p.resource or "", ())
+            column = names.index(p.field) if p.field in names else len(names)
+            return (
+                p.resource is not None,
+                resource_rank.get(p.resource, len(resource_rank)),
+                p.row or 0,
+                column,
+                p.check,
+            )
+
+        kept = sorted(findings.kept(), key=key)
+        errors = [p for p in kept if p.severity == ERROR]
+        warnings = [p for p in kept if p.severity == WARNING]
+        total_errors = sum(n for c, n in findings.counts.items() if spec(c).severity == ERROR)
+        total_warnings = sum(n for c, n in findings.counts.items() if spec(c).severity == WARNING)
+        cap = findings.cap
+        capped = total_errors > min(len(errors), cap) or total_warnings > min(len(warnings), cap)
+        return cls(
+            errors=errors[:cap],
+            warnings=warnings[:cap],
+            counts=dict(sorted(findings.counts.items())),
+            capped=capped,
+            max_errors=cap,
+            **stats,
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "valid": self.valid,
+            "errors": [p.to_dict() for p in self.errors],
+            "warnings": [p.to_dict() for p in self.warnings],
+            "stats": {
+                "resources": self.resources,
+                "rows": self.rows,
+                "seconds": round(self.seconds, 3),
+                "errors": self.error_count,
+                "warnings": self.warning_count,
+            },
+            "counts": dict(self.counts),
+            "capped": self.capped,
+            "max_errors": self.max_errors,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    def to_text(self) -> str:
+        """A calm, exact, human answer: one line per problem, then the tally."""
+        lines: list[str] = []
+        where = self.package or "package"
+        for problem in self.errors + self.warnings:
+            place = problem.resource or where
+            if problem.row is not None:
+                place += f", row {problem.row}"
+            if problem.field is not None:
+                place += f", field {problem.field!r}"
+            shown = "" if problem.value is None else f" value {_clip(problem.value)!r}:"
+            lines.append(f"{problem.severity}: {place}:{shown} {problem.message} [{problem.check}]")
+        if self.capped:
+            lines.append(
+                f"(listing capped at {self.max_errors} per severity; counts below are exact; "
+                "raise --max-errors to see more)"
+            )
+        tally = ", ".join(f"{code} {n}" for code, n in self.counts.items())
+        verdict = "valid" if self.valid else "INVALID"
+        lines.append(
+            f"{where}: {verdict}: {self.error_count} error(s), {self.warning_count} warning(s) "
+            f"in {self.resources} resource(s), {self.rows} row(s)" + (f" ({tally})" if tally else "")
+        )
+        return "\n".join(lines)
+
+
+def _clip(value: str, limit: int = 80) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"

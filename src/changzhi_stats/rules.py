@@ -1,0 +1,134 @@
+"""A check applied to a table, declared as data, and the registry of engines that run each kind.
+
+A :class:`Rule` names its check code, the field it reports on, a registered ``kind`` and that
+kind's parameters. It holds no code, so the same declarations can later drive another engine
+(Spark at national scale). The polars builders registered here turn a rule into a boolean
+expression that is true where the rule fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from .fieldtypes import explain
+from .tables import ROW
+
+Builder = Callable[..., "Failure"]
+BUILDERS: dict[str, Builder] = {}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check on one table: ``kind`` with ``args`` decides, ``code`` is what gets reported."""
+
+    code: str
+    field: str | None
+    kind: str
+    args: Mapping = field(default_factory=dict)
+    params: Mapping = field(default_factory=dict)  # fixed message parameters
+    column: str | None = None  # the frame column shown as the value (default: field)
+
+    @property
+    def shown(self) -> str | None:
+        return self.column or self.field
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What a builder returns: where the rule fails, and per-row message parameters."""
+
+    bad: pl.Expr
+    extras: Mapping[str, pl.Expr] = field(default_factory=dict)
+    window: bool = False  # extras must see the whole table, not just the failing rows
+
+
+def builder(kind: str) -> Callable[[Builder], Builder]:
+    """Register a polars builder for ``kind``; each kind is registered exactly once."""
+
+    def register(function: Builder) -> Builder:
+        if kind in BUILDERS:
+            raise ValueError(f"rule kind {kind!r} registered twice")
+        BUILDERS[kind] = function
+        return function
+
+    return register
+
+
+def build(rule: Rule) -> Failure:
+    return BUILDERS[rule.kind](**rule.args)
+
+
+def raw(name: str) -> pl.Expr:
+    return pl.col(name)
+
+
+def typed(name: str) -> pl.Expr:
+    """The parsed (typed) column of field ``name``."""
+    return pl.col(f"__typed__{name}")
+
+
+@builder("type")
+def _type(name: str, spec: Mapping) -> Failure:
+    why = raw(name).map_elements(lambda v: explain(dict(spec), v), return_dtype=pl.String)
+    return Failure(raw(name).is_not_null() & typed(name).is_null(), {"why": why})
+
+
+@builder("required")
+def _required(name: str, absent: bool = False) -> Failure:
+    bad = raw(name).is_null()
+    if absent:  # cells of short rows are reported as missing-cell, not again as required
+        bad = bad & ~pl.col(f"__absent__{name}").fill_null(False)
+    return Failure(bad)
+
+
+@builder("unique")
+def _unique(names: tuple[str, ...]) -> Failure:
+    keys = [typed(n) for n in names]
+    key = keys[0] if len(keys) == 1 else pl.struct(keys)
+    complete = pl.all_horizontal([k.is_not_null() for k in keys])
+    first = pl.col(ROW).filter(complete).first().over(key)
+    return Failure(complete & ~key.is_first_distinct(), {"first": first}, window=True)
+
+
+@builder("enum")
+def _enum(name: str, values: tuple) -> Failure:
+    return Failure(typed(name).is_not_null() & ~typed(name).is_in(list(values)))
+
+
+@builder("pattern")
+def _pattern(name: str, regex: str, engine: str) -> Failure:
+    value = typed(name)
+    if engine == "python":
+        import re
+
+        compiled = re.compile(regex)
+        matches = value.map_elements(
+            lambda v: compiled.fullmatch(v) is not None, return_dtype=pl.Boolean
+        )
+    else:
+        matches = value.str.contains(f"^(?:{regex})$")
+    return Failure(value.is_not_null() & ~matches)
+
+
+@builder("compare")
+def _compare(name: str, op: str, bound: object) -> Failure:
+    value = typed(name)
+    fails = {"lt": value < bound, "le": value <= bound, "gt": value > bound, "ge": value >= bound}
+    return Failure(value.is_not_null() & fails[op])
+
+
+@builder("length")
+def _length(name: str, op: str, bound: int) -> Failure:
+    length = typed(name).str.len_chars()
+    return Failure(length < bound if op == "lt" else length > bound)
+
+
+@builder("foreign-key")
+def _foreign_key(names: tuple[str, ...], allowed: pl.Series) -> Failure:
+    keys = [raw(n) for n in names]
+    complete = pl.all_horizontal([k.is_not_null() for k in keys])
+    key = keys[0] if len(keys) == 1 else pl.concat_str(keys, separator="\x1f")
+    return Failure(complete & ~key.is_in(allowed.implode()))

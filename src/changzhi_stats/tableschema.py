@@ -1,0 +1,140 @@
+"""Our own Table Schema → rules mapping (pandera's frictionless bridge targets frictionless 4).
+
+Every field constraint becomes a :class:`~changzhi_stats.rules.Rule`; the engine runs them all,
+vectorised, through pandera. Problems in the schema itself come back as notes for
+``schema-error`` findings, and the field concerned is checked as far as it still can be.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from . import fieldtypes
+from .rules import Rule
+
+DEFAULT_MISSING = ("",)
+
+
+@dataclass
+class Plan:
+    """What to compute and check for one table."""
+
+    typed: dict[str, pl.Expr] = field(default_factory=dict)
+    rules: list[Rule] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def fields_of(schema: dict) -> list[dict]:
+    fields = schema.get("fields") if isinstance(schema, dict) else None
+    if not isinstance(fields, list):
+        return []
+    return [f if isinstance(f, dict) else {"name": str(f)} for f in fields]
+
+
+def key_fields(value: object) -> tuple[str, ...]:
+    """Table Schema allows a key as one name or a list of names."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return ()
+
+
+def missing_values(schema: dict) -> list[str]:
+    values = schema.get("missingValues", list(DEFAULT_MISSING))
+    return [str(v) for v in values] if isinstance(values, list) else list(DEFAULT_MISSING)
+
+
+def plan(schema: dict, present: set[str], absent: frozenset[str] = frozenset()) -> Plan:
+    """Rules for the fields of ``schema`` that are ``present`` as columns."""
+    result = Plan()
+    primary = key_fields(schema.get("primaryKey"))
+    for spec in fields_of(schema):
+        name = spec.get("name")
+        if not isinstance(name, str) or name not in present:
+            continue
+        try:
+            result.typed[name] = fieldtypes.parsed(spec, pl.col(name))
+        except fieldtypes.FieldTypeError as exc:
+            result.notes.append(str(exc))
+            result.typed[name] = pl.col(name)
+            continue
+        result.rules.append(Rule("type-error", name, "type", {"name": name, "spec": spec}))
+        result.rules.extend(
+            _constraint_rules(spec, name, name in primary, name in absent, result.notes)
+        )
+    if primary and all(n in present for n in primary):
+        code = "primary-key"
+        result.rules.append(Rule(code, ",".join(primary), "unique", {"names": primary}))
+    elif primary:
+        result.notes.append(f"primary key {list(primary)} names fields the table does not have")
+    return result
+
+
+def _constraint_rules(
+    spec: dict, name: str, in_key: bool, absent: bool, notes: list[str]
+) -> list[Rule]:
+    constraints = spec.get("constraints") or {}
+    if not isinstance(constraints, dict):
+        notes.append(f"field {name!r}: constraints must be an object")
+        return []
+    rules: list[Rule] = []
+    if constraints.get("required") or in_key:
+        rules.append(Rule("required-error", name, "required", {"name": name, "absent": absent}))
+    if constraints.get("unique"):
+        rules.append(Rule("unique-error", name, "unique", {"names": (name,)}))
+    try:
+        rules.extend(_value_rules(spec, name, constraints))
+    except (fieldtypes.FieldTypeError, re.error, TypeError, ValueError) as exc:
+        notes.append(f"field {name!r}: {exc}")
+    return rules
+
+
+def _value_rules(spec: dict, name: str, constraints: dict) -> list[Rule]:
+    rules: list[Rule] = []
+    kind = spec.get("type") or "string"
+    if "enum" in constraints:
+        values = tuple(fieldtypes.literal(spec, v) for v in constraints["enum"])
+        shown = ", ".join(str(v) for v in constraints["enum"])
+        rules.append(Rule("enum-error", name, "enum", {"name": name, "values": values}, {"enum": shown}))
+    if "pattern" in constraints and kind == "string":
+        regex = str(constraints["pattern"])
+        rules.append(
+            Rule(
+                "pattern-error",
+                name,
+                "pattern",
+                {"name": name, "regex": regex, "engine": _regex_engine(regex)},
+                {"pattern": regex},
+            )
+        )
+    bounds = (
+        ("minimum", "minimum-error", "lt", ">="),
+        ("exclusiveMinimum", "minimum-error", "le", ">"),
+        ("maximum", "maximum-error", "gt", "<="),
+        ("exclusiveMaximum", "maximum-error", "ge", "<"),
+    )
+    for key, code, op, shown_op in bounds:
+        if key in constraints:
+            bound = fieldtypes.literal(spec, constraints[key])
+            args = {"name": name, "op": op, "bound": bound}
+            rules.append(Rule(code, name, "compare", args, {"op": shown_op, "bound": constraints[key]}))
+    if kind == "string":
+        for key, code, op in (("minLength", "min-length-error", "lt"), ("maxLength", "max-length-error", "gt")):
+            if key in constraints:
+                bound = int(constraints[key])
+                rules.append(Rule(code, name, "length", {"name": name, "op": op, "bound": bound}, {"bound": bound}))
+    return rules
+
+
+def _regex_engine(regex: str) -> str:
+    """polars (Rust regex) when it can, Python's re for look-arounds and back-references."""
+    re.compile(regex)  # a pattern Python cannot compile is a schema error
+    try:
+        pl.Series([""], dtype=pl.String).str.contains(f"^(?:{regex})$")
+        return "polars"
+    except Exception:  # polars raises ComputeError for syntax Rust's regex does not support
+        return "python"
