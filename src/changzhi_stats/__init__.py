@@ -2,6 +2,7 @@
 
 from .errors import CzStatsError, PackageUnreadable, PublishFailed, PublishRefused
 from .report import Problem, Report
+from .publish import Release, publish
 from .validate import validate
 
 __all__ = [
@@ -10,7 +11,9 @@ __all__ = [
     "Problem",
     "PublishFailed",
     "PublishRefused",
+    "Release",
     "Report",
+    "publish",
     "validate",
 ]
 __version__ = "0.1.0"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from . import statistics as st
+from . import statrules as st
 from .paths import unsafe_reason
 from .report import Findings, make_problem
 from .rules import typed

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from . import engine, statistics
+from . import engine, statrules
 from .model import Loaded, enrich
 from .package import PackageSpec, ResourceSpec, load_package
 from .report import DEFAULT_MAX_ERRORS, Findings, Report, make_problem
@@ -44,7 +44,7 @@ def check_package(package: PackageSpec, findings: Findings) -> tuple[Report, dic
     for name, table in tables.items():
         rules = plans[name].rules + _foreign_key_rules(table, tables, findings)
         frame = enrich(table, tables, package.base, findings)
-        rules += statistics.applicable(set(frame.columns))
+        rules += statrules.applicable(set(frame.columns))
         engine.run(frame, rules, name, findings)
     report = Report.from_findings(
         findings,
