@@ -7,6 +7,7 @@ read at all raises :class:`PackageUnreadable`.
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass, field
 from importlib import resources as importlib_resources
@@ -211,7 +212,11 @@ def _metadata_problems(package: PackageSpec) -> None:
     inline = dict(package.descriptor)
     if isinstance(inline.get("resources"), list):
         inline["resources"] = [_inline_parts(package, r) for r in inline["resources"]]
+    inline = copy.deepcopy(inline)  # the transform below edits in place; keep our schemas as read
     try:
+        # as frictionless does before validating: Table Schema v1 forms (a primaryKey or
+        # foreign-key fields given as one string) are normalised, not reported
+        frictionless.Package.metadata_transform(inline)
         errors = list(frictionless.Package.metadata_validate(inline))
     except Exception as exc:  # frictionless raises on some malformed descriptors
         errors = [getattr(exc, "error", None) or exc]
