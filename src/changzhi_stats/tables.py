@@ -52,21 +52,33 @@ def read_table(resource: ResourceSpec, findings: Findings) -> RawTable | None:
         note = f"{resource.path}: cannot read: {exc.strerror or exc}"
         findings.add(make_problem("source-error", resource=name, note=note))
         return None
-    text = _decode(raw, resource, findings)
-    if text is None:
+    encoding = _encoding(resource, findings)
+    if encoding is None:
         return None
-    if not text.strip("\r\n"):
+    if encoding == "utf-8":
+        # Fast path: pyarrow checks UTF-8 itself while parsing; decode only to locate faults.
+        data = raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
+        head = data[: 1 << 20].decode("utf-8", errors="replace")
+    else:
+        text = _decode(raw, encoding, resource, findings)
+        data, head = text.encode("utf-8"), text[: 1 << 20]
+    if not data.strip(b"\r\n"):
         note = f"{resource.path.name}: the file is empty; a header row is expected"
         findings.add(make_problem("source-error", resource=name, note=note))
         return None
-    dialect = _dialect(resource, text)
+    dialect = _dialect(resource, head)
     header = dialect["header"]
-    first = _first_record(text, dialect)
+    first = _first_record(head, dialect)
     width = max(len(first), 1)
     names = [column(i) for i in range(width)]
-    data = text.encode("utf-8")
     try:
-        table, invalid = _parse(data, names, dialect, use_threads=True)
+        try:
+            table, invalid = _parse(data, names, dialect, use_threads=True)
+        except pa.ArrowInvalid as exc:
+            if encoding != "utf-8" or "UTF8" not in str(exc):
+                raise
+            data = _decode(data, encoding, resource, findings).encode("utf-8")
+            table, invalid = _parse(data, names, dialect, use_threads=True)
         if invalid:
             table, invalid = _parse(data, names, dialect, use_threads=False)
     except (pa.ArrowInvalid, OSError) as exc:
@@ -94,18 +106,19 @@ def read_table(resource: ResourceSpec, findings: Findings) -> RawTable | None:
     return RawTable(frame=frame, labels=labels, missing_cells=missing)
 
 
-def _decode(raw: bytes, resource: ResourceSpec, findings: Findings) -> str | None:
-    name = resource.name
+def _encoding(resource: ResourceSpec, findings: Findings) -> str | None:
     try:
         encoding = codecs.lookup(resource.encoding).name
     except LookupError:
         note = f"unknown encoding {resource.encoding!r}; declare e.g. 'utf-8' or 'gb18030'"
-        findings.add(make_problem("resource-error", resource=name, note=note))
+        findings.add(make_problem("resource-error", resource=resource.name, note=note))
         return None
-    if encoding in ("utf-8", "utf-8-sig"):
-        encoding = "utf-8"
-        if raw.startswith(codecs.BOM_UTF8):
-            raw = raw[len(codecs.BOM_UTF8) :]
+    return "utf-8" if encoding in ("utf-8", "utf-8-sig") else encoding
+
+
+def _decode(raw: bytes, encoding: str, resource: ResourceSpec, findings: Findings) -> str:
+    """Decode, reporting each row with bytes that are not valid (as U+FFFD from then on)."""
+    name = resource.name
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError:
