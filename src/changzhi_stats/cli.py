@@ -77,7 +77,10 @@ def validate(datapackage: str | None, fmt: str, strict: bool, max_errors: int) -
 @click.argument("datapackage", required=False)
 @click.option("--version", "version", help="Release version X.Y.Z (default: the package's).")
 @click.option(
-    "--out", default="releases", show_default=True, type=click.Path(file_okay=False),
+    "--out",
+    default="releases",
+    show_default=True,
+    type=click.Path(file_okay=False),
     help="Folder that holds the releases and index.json.",
 )
 @_FORMAT
@@ -100,4 +103,6 @@ def publish(
             f"datapackage.json sha256 {release.datapackage_sha256}"
         )
         if release.report.warning_count:
-            click.echo(f"{release.report.warning_count} warning(s); see `cz-stats validate`", err=True)
+            click.echo(
+                f"{release.report.warning_count} warning(s); see `cz-stats validate`", err=True
+            )

@@ -31,7 +31,7 @@ from .paths import unsafe_reason
 from .report import DEFAULT_MAX_ERRORS, Findings, Report
 from .validate import check_package
 
-SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
+SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\Z")  # \Z: no "\n"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 STAGING_PREFIX = ".partial-"
 _ARROW_TYPES = {
@@ -87,17 +87,22 @@ def publish(
             "run `cz-stats validate` to see them",
             report,
         )
-    version = version or str(package.descriptor.get("version") or "")
+    if version is None:  # an explicit "" is refused below, not replaced
+        version = str(package.descriptor.get("version") or "")
     if not SEMVER.match(version):
         raise PublishRefused(
             f"version {version!r} is not of the form X.Y.Z; give --version or set the "
             "package's 'version'"
         )
     out = Path(out)
+    with contextlib.suppress(OSError):  # unreadable: the check under the lock will tell
+        _refuse_unless_newer(out, version)  # first without the lock: a refusal creates not even it
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise PublishFailed(f"{out}: cannot create the releases folder: {exc.strerror or exc}") from None
+        raise PublishFailed(
+            f"{out}: cannot create the releases folder: {exc.strerror or exc}"
+        ) from None
     with _locked(out):
         _refuse_unless_newer(out, version)
         _clear_stale_staging(out)
@@ -118,14 +123,20 @@ def publish(
                 ) from None
             raise
         digest = _sha256(out / version / "datapackage.json")
-        _update_index(out, package, version, digest)
+        try:
+            _update_index(out, package, version, digest)
+        except OSError as exc:
+            raise PublishFailed(
+                f"{out / version} is published and complete, but index.json could not be "
+                f"updated ({exc.strerror or exc}); the next publish rebuilds it"
+            ) from None
     return Release(version, out / version, tuple(files), digest, report)
 
 
 @contextlib.contextmanager
 def _locked(out: Path) -> Iterator[None]:
     try:
-        handle = open(out / ".lock", "a+")  # noqa: SIM115 - held for the block
+        handle = open(out / ".lock", "a+")
     except OSError as exc:
         raise PublishFailed(f"{out}: cannot write: {exc.strerror or exc}") from None
     with handle:
@@ -138,7 +149,11 @@ def _locked(out: Path) -> Iterator[None]:
 
 def published_versions(out: Path) -> list[str]:
     """Versions present in ``out``, newest first (folders are the truth; the index follows)."""
-    found = [p.name for p in out.iterdir() if p.is_dir() and SEMVER.match(p.name)] if out.is_dir() else []
+    found = (
+        [p.name for p in out.iterdir() if p.is_dir() and SEMVER.match(p.name)]
+        if out.is_dir()
+        else []
+    )
     return sorted(found, key=_version_key, reverse=True)
 
 
@@ -200,7 +215,11 @@ def _write_release(package, tables, staging: Path, version: str, created: str | 
         schema["missingValues"] = [""]
         _write_csv(table, staging / csv_path)
         _write_parquet(table, tables, staging / parquet_path)
-        meta = {k: v for k, v in resource.descriptor.items() if k in ("name", "title", "description", "licenses", "sources")}
+        meta = {
+            k: v
+            for k, v in resource.descriptor.items()
+            if k in ("name", "title", "description", "licenses", "sources")
+        }
         resources.append(
             {
                 **meta,
@@ -228,9 +247,7 @@ def _write_release(package, tables, staging: Path, version: str, created: str | 
     descriptor["resources"] = resources
     text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
     (staging / "datapackage.json").write_text(text, encoding="utf-8")
-    files = sorted(
-        p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()
-    )
+    files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
     sums = "".join(f"{_sha256(staging / f)}  {f}\n" for f in files)
     (staging / "SHA256SUMS").write_text(sums, encoding="utf-8")
     return [*files, "SHA256SUMS"]
@@ -293,7 +310,9 @@ def _units_metadata(table: Loaded, tables: dict[str, Loaded]) -> dict:
     return result
 
 
-def _copy_source_texts(package: PackageSpec, tables: dict[str, Loaded], staging: Path) -> list[dict]:
+def _copy_source_texts(
+    package: PackageSpec, tables: dict[str, Loaded], staging: Path
+) -> list[dict]:
     """Ship the stored source texts a sources table points to, so provenance travels along."""
     sources = tables.get("sources")
     if sources is None or "path" not in sources.frame.columns:
