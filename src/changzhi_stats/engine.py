@@ -1,7 +1,9 @@
-"""Run declared rules over a table as vectorised pandera checks, and turn failures into problems.
+"""Run declared rules over a table as vectorised checks, and turn failures into problems.
 
-pandera (polars backend) runs every check lazily, so one failing check never stops another; its
-failure cases give the row index of each failing cell, which maps back to the file's row number.
+All rule expressions are evaluated in one polars pass (polars runs them in parallel and shares
+common subexpressions), giving one boolean "fails" column per rule. pandera then runs a check per
+rule over those columns, lazily, so no failing check stops another, and its failure cases give
+the row index of each failing cell, which maps back to the file's row number.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import pandera.polars as pa
 import polars as pl
 
 from .report import Findings, make_problem
-from .rules import Rule, build
+from .rules import Failure, Rule, build
 from .tables import ROW
 
 
@@ -21,46 +23,42 @@ def run(frame: pl.DataFrame, rules: Sequence[Rule], resource: str, findings: Fin
     if not rules or frame.height == 0:
         return
     failures = [build(rule) for rule in rules]
-    columns: dict[str, list[pa.Check]] = {}
-    for number, (rule, failure) in enumerate(zip(rules, failures)):
-        anchor = _anchor(rule, frame)
-        columns.setdefault(anchor, []).append(
-            pa.Check(_passes(failure.bad), error=str(number), name=rule.code)
+    masks = frame.select(
+        failure.bad.fill_null(False).alias(f"rule{number}")
+        for number, failure in enumerate(failures)
+    )
+    for number, indices in _failing_rows(masks).items():
+        rule, failure = rules[number], failures[number]
+        sample = indices.head(findings.room(rule.code))
+        findings.add_count(
+            rule.code, indices.len(), _problems(frame, rule, failure, sample, resource)
         )
+
+
+def _holds(data) -> pl.LazyFrame:
+    return data.lazyframe.select(~pl.col(data.key))
+
+
+def _failing_rows(masks: pl.DataFrame) -> dict[int, pl.Series]:
+    """pandera's lazy validation over the per-rule columns: rule number → failing row indices."""
     schema = pa.DataFrameSchema(
-        {name: pa.Column(None, checks=checks, nullable=True) for name, checks in columns.items()},
-        strict=False,
+        {
+            name: pa.Column(pl.Boolean, checks=pa.Check(_holds, error=name), nullable=False)
+            for name in masks.columns
+        }
     )
     try:
-        schema.validate(frame, lazy=True)
-        return
+        schema.validate(masks, lazy=True)
+        return {}
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     cases = cases.filter(pl.col("index").is_not_null()).select(
-        pl.col("check").cast(pl.Int64, strict=False).alias("rule"), pl.col("index")
+        pl.col("column").str.strip_prefix("rule").cast(pl.Int64).alias("rule"), pl.col("index")
     )
-    for (number,), group in cases.group_by("rule", maintain_order=True):
-        if number is None:
-            continue
-        rule, failure = rules[number], failures[number]
-        indices = group["index"].unique().sort()
-        sample = indices.head(findings.room(rule.code))
-        findings.add_count(rule.code, indices.len(), _problems(frame, rule, failure, sample, resource))
-
-
-def _anchor(rule: Rule, frame: pl.DataFrame) -> str:
-    """The column pandera files the check under: the rule's field when the table has it."""
-    for name in (rule.shown, rule.field, *(rule.field or "").split(",")):
-        if name and name in frame.columns:
-            return name
-    return ROW
-
-
-def _passes(bad: pl.Expr):
-    def check(data) -> pl.LazyFrame:
-        return data.lazyframe.select((~bad.fill_null(False)).alias("passes"))
-
-    return check
+    return {
+        number: group["index"].unique().sort()
+        for (number,), group in cases.group_by("rule", maintain_order=True)
+    }
 
 
 def _shown_value(rule: Rule, frame: pl.DataFrame) -> pl.Expr:
@@ -73,7 +71,9 @@ def _shown_value(rule: Rule, frame: pl.DataFrame) -> pl.Expr:
     return pl.lit(None, dtype=pl.String)
 
 
-def _problems(frame, rule, failure, indices: pl.Series, resource: str) -> list:
+def _problems(
+    frame: pl.DataFrame, rule: Rule, failure: Failure, indices: pl.Series, resource: str
+) -> list:
     if indices.len() == 0:
         return []
     exprs = {"__row": pl.col(ROW), "__value": _shown_value(rule, frame)}
