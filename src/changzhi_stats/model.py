@@ -50,6 +50,10 @@ def enrich(table: Loaded, tables: dict[str, Loaded], base: Path, findings: Findi
     columns = set(frame.columns)
     if "__typed__value" in columns and frame.schema["__typed__value"].is_numeric():
         frame = frame.with_columns(pl.col("__typed__value").cast(pl.Float64).alias(st.VALUE))
+    if "period" in columns:
+        frame = frame.join(
+            st.period_facts(frame["period"]), on="period", how="left", maintain_order="left"
+        )
     if "indicator_id" in columns:
         indicators = lookup_table(table, "indicator_id", tables, "indicators")
         if indicators is not None and indicators is not table:
@@ -121,4 +125,4 @@ def _quote_flags(frame: pl.DataFrame, texts: dict[str, str]) -> pl.DataFrame:
         if sid in texts and quote not in texts[sid]
     ]
     key = pl.concat_str([pl.col("source_id"), pl.col("source_quote")], separator="\x1f")
-    return frame.with_columns(key.is_in(pl.Series(missing, dtype=pl.String)).not_().fill_null(True).alias(st.QUOTE_OK))
+    return frame.with_columns(key.is_in(pl.Series(missing, dtype=pl.String).implode()).not_().fill_null(True).alias(st.QUOTE_OK))

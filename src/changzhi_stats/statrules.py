@@ -18,6 +18,9 @@ IND_MULT = "__indicator_multiplier"
 UNIT_KIND = "__unit_kind"
 PUBLISHED = "__published"
 QUOTE_OK = "__quote_ok"
+PERIOD_OK = "__period_well_formed"
+PERIOD_WHY = "__period_invalid_why"
+PERIOD_END = "__period_end"
 GROWTH_LIMIT = 1000
 
 SINGLE_PERIOD = r"^[0-9]{4}(-Q[0-9]|-[0-9]{2}|-[0-9]{2}-[0-9]{2})?$"
@@ -50,9 +53,9 @@ STAT_RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
             {"name": "__typed__unit_multiplier", "other": IND_MULT},
         ),
     ),
-    (("period",), Rule("period-format", "period", "period-format")),
-    (("period",), Rule("period-invalid", "period", "period-invalid")),
-    (("period", PUBLISHED), Rule("period-after-source", "period", "period-after-source")),
+    ((PERIOD_OK,), Rule("period-format", "period", "period-format")),
+    ((PERIOD_WHY,), Rule("period-invalid", "period", "period-invalid")),
+    ((PERIOD_END, PUBLISHED), Rule("period-after-source", "period", "period-after-source")),
     (("source_quote", QUOTE_OK), Rule("quote-not-in-source", "source_quote", "flag", {"ok": QUOTE_OK})),
 )  # fmt: skip
 
@@ -169,23 +172,15 @@ def _bounds(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return first, last
 
 
-def period_end() -> pl.Expr:
-    """The last day a well-formed, valid period covers."""
-    _, end, _ = _parts()
-    return _bounds(end)[1]
+def period_facts(periods: pl.Series) -> pl.DataFrame:
+    """Parse each distinct period once: well formed?, why not real?, and the day it ends.
 
-
-@builder("period-format")
-def _period_format() -> Failure:
-    period = pl.col("period")
-    return Failure(period.is_not_null() & ~_well_formed())
-
-
-@builder("period-invalid")
-def _period_invalid() -> Failure:
+    A long table repeats a few thousand periods millions of times, so the rules read these
+    facts through a join instead of re-parsing every row.
+    """
     start, end, count = _parts()
     start_first, _ = _bounds(start)
-    end_first, _ = _bounds(end)
+    end_first, end_last = _bounds(end)
     interval = count == 2
     why = (
         pl.when(start_first.is_null())
@@ -199,14 +194,33 @@ def _period_invalid() -> Failure:
         .when(interval & (start_first > end_first))
         .then(pl.lit("START must not be after END"))
     )
-    return Failure(pl.col("period").is_not_null() & _well_formed() & why.is_not_null(), {"why": why})
+    well_formed = _well_formed()
+    return (
+        periods.drop_nulls()
+        .unique()
+        .to_frame("period")
+        .with_columns(
+            well_formed.alias(PERIOD_OK),
+            pl.when(well_formed).then(why).alias(PERIOD_WHY),
+            pl.when(well_formed).then(end_last).alias(PERIOD_END),  # the end judged alone
+        )
+    )
+
+
+@builder("period-format")
+def _period_format() -> Failure:
+    return Failure(pl.col(PERIOD_OK).not_())
+
+
+@builder("period-invalid")
+def _period_invalid() -> Failure:
+    return Failure(pl.col(PERIOD_WHY).is_not_null(), {"why": pl.col(PERIOD_WHY)})
 
 
 @builder("period-after-source")
 def _period_after_source() -> Failure:
-    end = period_end()
-    bad = _well_formed() & end.is_not_null() & pl.col(PUBLISHED).is_not_null()
+    end = pl.col(PERIOD_END)
     return Failure(
-        bad & (end > pl.col(PUBLISHED)),
+        end > pl.col(PUBLISHED),
         {"end": end, "published": pl.col(PUBLISHED), "source": pl.col("source_id")},
     )
