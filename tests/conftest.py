@@ -50,3 +50,81 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"the external corpus is absent ({CORPUS}); it lives in ../shared/corpus")
     return CORPUS
+
+
+# --- small packages written from scratch (generic Table Schema cases) ------------------------
+
+
+def write_package(folder: Path, tables: dict[str, dict], **descriptor: object) -> Path:
+    """Write ``datapackage.json`` and one file per resource into ``folder``; returns the folder.
+
+    Each table is a resource descriptor plus ``data`` (bytes, text, or a list of rows written as
+    UTF-8 CSV) and ``fields`` (shorthand for ``schema``: ``"name"`` or ``"name:type"`` or a
+    field dict). ``path`` defaults to ``<name>.csv``.
+    """
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    resources = []
+    for name, table in tables.items():
+        resource = dict(table)
+        data = resource.pop("data", None)
+        fields = resource.pop("fields", None)
+        resource = {"name": name, "path": f"{name}.csv", **resource}
+        if fields is not None:
+            resource["schema"] = {"fields": [_field(f) for f in fields]}
+        if data is not None:
+            target = folder / resource["path"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(data, list):
+                write_rows(target, data)
+            else:
+                target.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+        resources.append(resource)
+    content = {"name": "test-package", "resources": resources, **descriptor}
+    (folder / "datapackage.json").write_text(json.dumps(content, ensure_ascii=False, indent=2))
+    return folder
+
+
+def _field(spec: str | dict) -> dict:
+    if isinstance(spec, dict):
+        return spec
+    name, _, kind = spec.partition(":")
+    return {"name": name, "type": kind or "string"}
+
+
+def places(report, check: str | None = None) -> list[tuple]:
+    """(resource, row, field, check) of every listed problem, errors then warnings."""
+    return [
+        (p.resource, p.row, p.field, p.check)
+        for p in report.errors + report.warnings
+        if check is None or p.check == check
+    ]
+
+
+def observation_row(folder: Path, *, measure: str | None = None, kind: str | None = None) -> int:
+    """The Frictionless row number of the first observation whose indicator has ``measure`` and
+    whose unit has ``kind`` (so tests do not hard-code the bundled package's row order)."""
+    indicators = {r[0]: r for r in read_rows(folder / "data" / "indicators.csv")[1:]}
+    head = read_rows(folder / "data" / "indicators.csv")[0]
+    units = {r[0]: r[3] for r in read_rows(folder / "data" / "units.csv")[1:]}
+    rows = read_rows(folder / "data" / "observations.csv")
+    for number, row in enumerate(rows[1:], start=2):
+        indicator = indicators[row[0]]
+        if measure is not None and indicator[head.index("measure")] != measure:
+            continue
+        if kind is not None and units[indicator[head.index("unit")]] != kind:
+            continue
+        return number
+    raise LookupError(f"no observation with measure={measure!r} kind={kind!r}")
+
+
+@pytest.fixture
+def make_package(tmp_path: Path):
+    """``make_package(tables, **descriptor)``: a fresh small package folder under tmp_path."""
+    counter = iter(range(1_000_000))
+
+    def make(tables: dict[str, dict], **descriptor: object) -> Path:
+        return write_package(tmp_path / f"p{next(counter)}", tables, **descriptor)
+
+    return make

@@ -129,7 +129,7 @@ def _load_part(package: PackageSpec, value: object, *, what: str, resource: str)
         why = unsafe_reason(value, package.base)
         if why:
             package.problems.append(
-                make_problem("unsafe-path", resource=resource, path=value, why=why)
+                make_problem("unsafe-path", resource=resource, value=value, path=value, why=why)
             )
             return None
         try:
@@ -180,7 +180,7 @@ def _resource_spec(package: PackageSpec, descriptor: dict, name: str) -> Resourc
     why = unsafe_reason(path_value, package.base)
     if why:
         package.problems.append(
-            make_problem("unsafe-path", resource=name, path=path_value, why=why)
+            make_problem("unsafe-path", resource=name, value=path_value, path=path_value, why=why)
         )
         return None
     fmt = str(descriptor.get("format") or Path(path_value).suffix.lstrip(".") or "csv").lower()
@@ -220,9 +220,12 @@ def _metadata_problems(package: PackageSpec) -> None:
         errors = list(frictionless.Package.metadata_validate(inline))
     except Exception as exc:  # frictionless raises on some malformed descriptors
         errors = [getattr(exc, "error", None) or exc]
+    ours = {f'path "{p.value}" is not safe' for p in package.problems if p.check == "unsafe-path"}
     for error in errors:
         kind = getattr(error, "type", "package-error")
         note = getattr(error, "note", None) or str(error)
+        if note in ours:
+            continue  # already reported, with the reason, as unsafe-path
         code = _FRICTIONLESS_CODES.get(kind, "package-error")
         package.problems.append(make_problem(code, note=note))
 

@@ -142,7 +142,7 @@ def _decode(raw: bytes, encoding: str, resource: ResourceSpec, findings: Finding
             )
         except UnicodeDecodeError:
             pass
-    lines = np.searchsorted(_newlines(raw), [pos for pos, _ in bad]) + 1
+    lines = np.searchsorted(_newlines(raw, resource.dialect), [pos for pos, _ in bad]) + 1
     seen: set[int] = set()
     for line, (_, chunk) in zip(lines.tolist(), bad):
         if line in seen:
@@ -161,8 +161,15 @@ def _decode(raw: bytes, encoding: str, resource: ResourceSpec, findings: Finding
     return text
 
 
-def _newlines(raw: bytes) -> np.ndarray:
-    return np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 0x0A)
+def _newlines(raw: bytes, dialect: dict) -> np.ndarray:
+    """Where the records end: line feeds outside quoted cells, so positions map to row numbers."""
+    data = np.frombuffer(raw, dtype=np.uint8)
+    ends = data == 0x0A
+    quote = (dialect or {}).get("quoteChar", '"')
+    if isinstance(quote, str) and len(quote) == 1 and ord(quote) < 0x80:
+        inside = np.cumsum(data == ord(quote)) % 2 == 1
+        ends &= ~inside
+    return np.flatnonzero(ends)
 
 
 def _dialect(resource: ResourceSpec, text: str) -> dict:

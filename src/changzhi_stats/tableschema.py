@@ -54,8 +54,8 @@ def plan(schema: dict, present: set[str], absent: frozenset[str] = frozenset()) 
     primary = key_fields(schema.get("primaryKey"))
     for spec in fields_of(schema):
         name = spec.get("name")
-        if not isinstance(name, str) or name not in present:
-            continue
+        if not isinstance(name, str) or name not in present or name in result.typed:
+            continue  # absent, or a repeated name (the descriptor check reports it)
         try:
             result.typed[name] = fieldtypes.parsed(spec, pl.col(name))
         except fieldtypes.FieldTypeError as exc:
@@ -88,7 +88,9 @@ def _constraint_rules(
         rules.append(Rule("unique-error", name, "unique", {"names": (name,)}))
     try:
         rules.extend(_value_rules(spec, name, constraints))
-    except (fieldtypes.FieldTypeError, re.error, TypeError, ValueError) as exc:
+    except fieldtypes.FieldTypeError as exc:
+        notes.append(str(exc))  # its message names the field already
+    except (re.error, TypeError, ValueError) as exc:
         notes.append(f"field {name!r}: {exc}")
     return rules
 

@@ -48,7 +48,7 @@ def check_package(package: PackageSpec, findings: Findings) -> tuple[Report, dic
         engine.run(frame, rules, name, findings)
     report = Report.from_findings(
         findings,
-        order=[r.name for r in package.resources],
+        order=_descriptor_order(package),
         fields={name: t.fields for name, t in tables.items()},
         resources=len(package.resources),
         rows=sum(t.frame.height for t in tables.values()),
@@ -57,18 +57,27 @@ def check_package(package: PackageSpec, findings: Findings) -> tuple[Report, dic
     return report, tables
 
 
+def _descriptor_order(package: PackageSpec) -> list[str]:
+    """Resource names as the descriptor lists them, those that could not be read included."""
+    listed = package.descriptor.get("resources")
+    names = [r.get("name") for r in listed if isinstance(r, dict)] if isinstance(listed, list) else []
+    return list(dict.fromkeys([*names, *(r.name for r in package.resources)]))
+
+
 def _load(resource: ResourceSpec, findings: Findings) -> tuple[Loaded, Plan] | None:
     raw = read_table(resource, findings)
     if raw is None:
         return None
     schema = resource.schema
     fields = [f.get("name") if isinstance(f.get("name"), str) else "" for f in fields_of(schema)]
+    if "schema" not in resource.descriptor and raw.labels is not None:
+        fields = list(raw.labels)  # no schema: the header names the fields, as frictionless infers
     if raw.labels is not None:
         _header_problems(resource.name, raw.labels, fields, findings)
     width = min(raw.width, len(fields))
-    frame = raw.frame.select(
-        ROW, *[pl.col(column(i)).alias(fields[i]) for i in range(width) if fields[i]]
-    )
+    # a repeated field name (reported by the descriptor check) is read from its first column only
+    kept = [i for i in range(width) if fields[i] and fields[i] not in fields[:i]]
+    frame = raw.frame.select(ROW, *[pl.col(column(i)).alias(fields[i]) for i in kept])
     present = set(frame.columns) - {ROW}
     absent = _missing_cells(resource.name, raw, fields, findings)
     if absent:
@@ -113,7 +122,9 @@ def _header_problems(resource: str, labels: list[str], fields: list[str], findin
 def _missing_cells(resource: str, raw: RawTable, fields: list[str], findings: Findings):
     """Report the cells short rows lack; return, per field, the rows that lack it."""
     absent: dict[str, set[int]] = {}
+    cells: dict[int, int] = {}  # per short row, how many cells it has: its first missing index
     for row, index in sorted(raw.missing_cells):
+        cells.setdefault(row, index)
         if index < len(fields) and fields[index]:
             absent.setdefault(fields[index], set()).add(row)
             findings.add(
@@ -122,7 +133,7 @@ def _missing_cells(resource: str, raw: RawTable, fields: list[str], findings: Fi
                     resource=resource,
                     row=row,
                     field=fields[index],
-                    actual=index,
+                    actual=cells[row],
                 )
             )
     return absent
