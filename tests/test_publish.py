@@ -26,6 +26,7 @@ from changzhi_stats import PublishFailed, PublishRefused, Release, Report, publi
 
 # ``changzhi_stats.publish`` is the function; the module is reached through sys.modules
 publish_module = importlib.import_module("changzhi_stats.publish")
+writers_module = importlib.import_module("changzhi_stats.writers")
 RESOURCES = ("observations", "indicators", "regions", "units", "sources")
 ARROW_TYPES = {
     "number": pa.float64(),
@@ -418,7 +419,7 @@ def test_failure_mid_write_leaves_nothing(
     published_out: Path, bundled: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = snapshot(published_out)
-    original = publish_module._write_parquet
+    original = writers_module._Output.write  # writes one batch of one resource
     calls = []
 
     def failing(*args, **kwargs):
@@ -427,7 +428,7 @@ def test_failure_mid_write_leaves_nothing(
             raise OSError(28, "No space left on device")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(publish_module, "_write_parquet", failing)
+    monkeypatch.setattr(writers_module._Output, "write", failing)
     with pytest.raises(PublishFailed, match="No space left on device") as caught:
         publish(bundled, out=published_out, version="3.0.0")
     assert caught.value.exit_code == 2
@@ -459,11 +460,12 @@ def test_failure_at_the_final_rename_leaves_nothing(
 SLOW_PUBLISH = """
 import importlib, sys, time
 p = importlib.import_module("changzhi_stats.publish")
-original = p._write_parquet
+w = importlib.import_module("changzhi_stats.writers")
+original = w._Output.write
 def slow(*args, **kwargs):
     original(*args, **kwargs)
     time.sleep(60)
-p._write_parquet = slow
+w._Output.write = slow
 p.publish(sys.argv[1], out=sys.argv[2], version=sys.argv[3])
 """
 
@@ -507,12 +509,12 @@ def test_killed_publish_leaves_no_version_and_next_publish_cleans_up(
 
 RACING_PUBLISH = """
 import importlib, os, sys, time
-p = importlib.import_module("changzhi_stats.publish")
-original = p._write_parquet
+w = importlib.import_module("changzhi_stats.writers")
+original = w._Output.write
 def slow(*args, **kwargs):
     time.sleep(0.05)
     return original(*args, **kwargs)
-p._write_parquet = slow
+w._Output.write = slow
 from changzhi_stats.cli import main
 open(sys.argv[3] + ".ready", "w").close()
 while not os.path.exists(sys.argv[4]):

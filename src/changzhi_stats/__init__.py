@@ -1,8 +1,8 @@
 """changzhi-stats: validate and publish open government statistics as Frictionless packages."""
 
 from .errors import CzStatsError, PackageUnreadable, PublishFailed, PublishRefused
-from .report import Problem, Report
 from .publish import Release, publish
+from .report import Problem, Report
 from .validate import validate
 
 __all__ = [

@@ -98,16 +98,18 @@ _ALL = (
     _spec("type-error", ERROR, "cell", "Value does not match the field type", "{why}"),
     _spec("required-error", ERROR, "cell", "Required value missing", "a value is required"),
     _spec("unique-error", ERROR, "cell", "Value repeats", "value repeats row {first}"),
-    _spec(
-        "enum-error", ERROR, "cell", "Value not in the allowed list", "must be one of {enum}"
-    ),
+    _spec("enum-error", ERROR, "cell", "Value not in the allowed list", "must be one of {enum}"),
     _spec(
         "pattern-error", ERROR, "cell", "Value does not match the pattern", "must match {pattern}"
     ),
     _spec("minimum-error", ERROR, "cell", "Value below the minimum", "must be {op} {bound}"),
     _spec("maximum-error", ERROR, "cell", "Value above the maximum", "must be {op} {bound}"),
     _spec(
-        "min-length-error", ERROR, "cell", "Value too short", "must have at least {bound} characters"
+        "min-length-error",
+        ERROR,
+        "cell",
+        "Value too short",
+        "must have at least {bound} characters",
     ),
     _spec(
         "max-length-error", ERROR, "cell", "Value too long", "must have at most {bound} characters"
@@ -149,7 +151,9 @@ _ALL = (
         "Implausible growth",
         "growth over {limit} % is implausible; check the source",
     ),
-    _spec("rank-range", ERROR, "cell", "Invalid rank", "a rank must be a whole number of 1 or more"),
+    _spec(
+        "rank-range", ERROR, "cell", "Invalid rank", "a rank must be a whole number of 1 or more"
+    ),
     _spec(
         "count-not-whole",
         ERROR,

@@ -15,8 +15,8 @@ from . import statrules as st
 from .paths import unsafe_reason
 from .report import Findings, make_problem
 from .rules import typed
-from .tableschema import key_fields
 from .tables import ROW
+from .tableschema import key_fields
 
 
 @dataclass
@@ -29,8 +29,10 @@ class Loaded:
     fields: list[str]
 
 
-def lookup_table(table: Loaded, field: str, tables: dict[str, Loaded], default: str) -> Loaded | None:
-    """The table that ``field`` of ``table`` refers to by a foreign key, else one named ``default``."""
+def lookup_table(
+    table: Loaded, field: str, tables: dict[str, Loaded], default: str
+) -> Loaded | None:
+    """The table ``field`` of ``table`` refers to by a foreign key, else one called ``default``."""
     for fk in table.schema.get("foreignKeys") or []:
         if isinstance(fk, dict) and key_fields(fk.get("fields")) == (field,):
             reference = fk.get("reference") or {}
@@ -44,8 +46,13 @@ def _typed_or_raw(table: Loaded, name: str) -> pl.Expr:
     return typed(name) if f"__typed__{name}" in table.frame.columns else pl.col(name)
 
 
-def enrich(table: Loaded, tables: dict[str, Loaded], base: Path, findings: Findings) -> pl.DataFrame:
-    """Add the ``__`` lookup columns the statistical rules need, where the package has them."""
+def enrich(
+    table: Loaded, tables: dict[str, Loaded], base: Path, findings: Findings, cache: dict
+) -> pl.DataFrame:
+    """Add the ``__`` lookup columns the statistical rules need, where the package has them.
+
+    ``cache`` keeps what is read once per package (the source texts) across batches.
+    """
     frame = table.frame
     columns = set(frame.columns)
     if "__typed__value" in columns and frame.schema["__typed__value"].is_numeric():
@@ -68,7 +75,9 @@ def enrich(table: Loaded, tables: dict[str, Loaded], base: Path, findings: Findi
         if sources is not None and sources is not table:
             frame = _join(frame, sources, "source_id", {"published": st.PUBLISHED})
             if "source_quote" in columns:
-                texts = source_texts(sources, base, findings)
+                if sources.name not in cache:
+                    cache[sources.name] = source_texts(sources, base, findings)
+                texts = cache[sources.name]
                 frame = _quote_flags(frame, texts)
     return frame
 
@@ -102,7 +111,13 @@ def source_texts(sources: Loaded, base: Path, findings: Findings) -> dict[str, s
         if why:
             findings.add(
                 make_problem(
-                    "unsafe-path", resource=sources.name, row=row, field="path", value=path, path=path, why=why
+                    "unsafe-path",
+                    resource=sources.name,
+                    row=row,
+                    field="path",
+                    value=path,
+                    path=path,
+                    why=why,
                 )
             )
             continue
@@ -111,7 +126,14 @@ def source_texts(sources: Loaded, base: Path, findings: Findings) -> dict[str, s
         except (OSError, UnicodeDecodeError) as exc:
             note = f"source text {path!r} of {source_id!r} cannot be read as UTF-8 text: {exc}"
             findings.add(
-                make_problem("source-error", resource=sources.name, row=row, field="path", value=path, note=note)
+                make_problem(
+                    "source-error",
+                    resource=sources.name,
+                    row=row,
+                    field="path",
+                    value=path,
+                    note=note,
+                )
             )
     return texts
 
@@ -125,4 +147,9 @@ def _quote_flags(frame: pl.DataFrame, texts: dict[str, str]) -> pl.DataFrame:
         if sid in texts and quote not in texts[sid]
     ]
     key = pl.concat_str([pl.col("source_id"), pl.col("source_quote")], separator="\x1f")
-    return frame.with_columns(key.is_in(pl.Series(missing, dtype=pl.String).implode()).not_().fill_null(True).alias(st.QUOTE_OK))
+    return frame.with_columns(
+        key.is_in(pl.Series(missing, dtype=pl.String).implode())
+        .not_()
+        .fill_null(True)
+        .alias(st.QUOTE_OK)
+    )

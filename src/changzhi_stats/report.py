@@ -188,7 +188,8 @@ class Report:
         verdict = "valid" if self.valid else "INVALID"
         lines.append(
             f"{where}: {verdict}: {self.error_count} error(s), {self.warning_count} warning(s) "
-            f"in {self.resources} resource(s), {self.rows} row(s)" + (f" ({tally})" if tally else "")
+            f"in {self.resources} resource(s), {self.rows} row(s)"
+            + (f" ({tally})" if tally else "")
         )
         return "\n".join(lines)
 

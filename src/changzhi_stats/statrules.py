@@ -26,38 +26,34 @@ GROWTH_LIMIT = 1000
 SINGLE_PERIOD = r"^[0-9]{4}(-Q[0-9]|-[0-9]{2}|-[0-9]{2}-[0-9]{2})?$"
 
 # (columns the rule needs, the rule). Reported on the model's field names.
+SHARE = {"measure": "share", "low": 0, "high": 100}
+GROWTH_FLOOR = {"measure": "growth_yoy", "low": -100}
+GROWTH_CEILING = {"measure": "growth_yoy", "high": GROWTH_LIMIT}
+UNIT = {"name": "unit", "other": IND_UNIT}
+MULTIPLIER = {"name": "__typed__unit_multiplier", "other": IND_MULT}
+
+# (columns the rule needs, the rule). Reported on the model's field names.
 STAT_RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     ((VALUE,), Rule("value-not-finite", "value", "not-finite")),
-    ((VALUE, MEASURE), Rule("share-range", "value", "outside", {"measure": "share", "low": 0, "high": 100})),
-    ((VALUE, MEASURE), Rule("growth-range", "value", "outside", {"measure": "growth_yoy", "low": -100})),
+    ((VALUE, MEASURE), Rule("share-range", "value", "outside", SHARE)),
+    ((VALUE, MEASURE), Rule("growth-range", "value", "outside", GROWTH_FLOOR)),
     (
         (VALUE, MEASURE),
-        Rule(
-            "growth-implausible",
-            "value",
-            "outside",
-            {"measure": "growth_yoy", "high": GROWTH_LIMIT},
-            {"limit": GROWTH_LIMIT},
-        ),
+        Rule("growth-implausible", "value", "outside", GROWTH_CEILING, {"limit": GROWTH_LIMIT}),
     ),
     ((VALUE, MEASURE), Rule("rank-range", "value", "rank")),
     ((VALUE, UNIT_KIND), Rule("count-not-whole", "value", "count-fraction")),
     ((VALUE, UNIT_KIND), Rule("count-negative", "value", "count-negative")),
-    (("unit", IND_UNIT), Rule("unit-mismatch", "unit", "differs", {"name": "unit", "other": IND_UNIT})),
+    (("unit", IND_UNIT), Rule("unit-mismatch", "unit", "differs", UNIT)),
     (
         ("__typed__unit_multiplier", IND_MULT),
-        Rule(
-            "multiplier-mismatch",
-            "unit_multiplier",
-            "differs",
-            {"name": "__typed__unit_multiplier", "other": IND_MULT},
-        ),
+        Rule("multiplier-mismatch", "unit_multiplier", "differs", MULTIPLIER),
     ),
     ((PERIOD_OK,), Rule("period-format", "period", "period-format")),
     ((PERIOD_WHY,), Rule("period-invalid", "period", "period-invalid")),
     ((PERIOD_END, PUBLISHED), Rule("period-after-source", "period", "period-after-source")),
-    (("source_quote", QUOTE_OK), Rule("quote-not-in-source", "source_quote", "flag", {"ok": QUOTE_OK})),
-)  # fmt: skip
+    ((QUOTE_OK,), Rule("quote-not-in-source", "source_quote", "flag", {"ok": QUOTE_OK})),
+)
 
 
 def applicable(columns: set[str]) -> list[Rule]:

@@ -137,14 +137,14 @@ def _decode(raw: bytes, encoding: str, resource: ResourceSpec, findings: Finding
         try:
             raw.decode("gb18030")
             hint = (
-                "; the file looks like GB18030/GBK: declare \"encoding\": \"gb18030\" "
+                '; the file looks like GB18030/GBK: declare "encoding": "gb18030" '
                 "or save it as UTF-8"
             )
         except UnicodeDecodeError:
             pass
     lines = np.searchsorted(_newlines(raw, resource.dialect), [pos for pos, _ in bad]) + 1
     seen: set[int] = set()
-    for line, (_, chunk) in zip(lines.tolist(), bad):
+    for line, (_, chunk) in zip(lines.tolist(), bad, strict=True):
         if line in seen:
             continue
         seen.add(line)

@@ -101,7 +101,9 @@ def _value_rules(spec: dict, name: str, constraints: dict) -> list[Rule]:
     if "enum" in constraints:
         values = tuple(fieldtypes.literal(spec, v) for v in constraints["enum"])
         shown = ", ".join(str(v) for v in constraints["enum"])
-        rules.append(Rule("enum-error", name, "enum", {"name": name, "values": values}, {"enum": shown}))
+        rules.append(
+            Rule("enum-error", name, "enum", {"name": name, "values": values}, {"enum": shown})
+        )
     if "pattern" in constraints and kind == "string":
         regex = str(constraints["pattern"])
         rules.append(
@@ -123,12 +125,25 @@ def _value_rules(spec: dict, name: str, constraints: dict) -> list[Rule]:
         if key in constraints:
             bound = fieldtypes.literal(spec, constraints[key])
             args = {"name": name, "op": op, "bound": bound}
-            rules.append(Rule(code, name, "compare", args, {"op": shown_op, "bound": constraints[key]}))
+            rules.append(
+                Rule(code, name, "compare", args, {"op": shown_op, "bound": constraints[key]})
+            )
     if kind == "string":
-        for key, code, op in (("minLength", "min-length-error", "lt"), ("maxLength", "max-length-error", "gt")):
+        for key, code, op in (
+            ("minLength", "min-length-error", "lt"),
+            ("maxLength", "max-length-error", "gt"),
+        ):
             if key in constraints:
                 bound = int(constraints[key])
-                rules.append(Rule(code, name, "length", {"name": name, "op": op, "bound": bound}, {"bound": bound}))
+                rules.append(
+                    Rule(
+                        code,
+                        name,
+                        "length",
+                        {"name": name, "op": op, "bound": bound},
+                        {"bound": bound},
+                    )
+                )
     return rules
 
 

@@ -1,23 +1,42 @@
-"""``validate()``: read a package, run every Table Schema check and statistical rule, report."""
+"""``validate()``: stream a package through every Table Schema check and statistical rule.
+
+Tables that others refer to (codelists: indicators, units, sources, any foreign-key target) are
+read whole first; every other table is streamed in batches, so memory stays bounded by the batch
+size. Repeated keys are found across batches from 64-bit key hashes, re-checked exactly on the
+few rows whose hashes collide.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from . import engine, statrules
+from .csvsource import CsvSource
 from .model import Loaded, enrich
 from .package import PackageSpec, ResourceSpec, load_package
 from .report import DEFAULT_MAX_ERRORS, Findings, Report, make_problem
-from .rules import Rule
-from .tables import ROW, RawTable, column, read_table
+from .rules import Rule, typed
+from .tables import ROW, column
 from .tableschema import Plan, fields_of, key_fields, missing_values, plan
+
+# Called with (resource name, checked batch, field names, the codelists) for every batch.
+Sink = Callable[[str, pl.DataFrame, list[str], dict[str, Loaded]], None]
+# Called with (rows done, bytes done, bytes in all) as batches complete.
+Progress = Callable[[int, int, int], None]
+MODEL_LOOKUPS = ("indicators", "units", "sources")
 
 
 def validate(
-    source: str | Path | None = None, *, max_errors: int = DEFAULT_MAX_ERRORS
+    source: str | Path | None = None,
+    *,
+    max_errors: int = DEFAULT_MAX_ERRORS,
+    progress: Progress | None = None,
 ) -> Report:
     """Validate the package at ``source`` (None: the bundled Changzhi package).
 
@@ -28,120 +47,307 @@ def validate(
     package = load_package(source)
     findings = Findings(max_errors)
     findings.extend(package.problems)
-    report, _ = check_package(package, findings)
+    report, _ = check_package(package, findings, progress=progress)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def check_package(package: PackageSpec, findings: Findings) -> tuple[Report, dict[str, Loaded]]:
-    """The validation proper, shared with ``publish`` (which needs the loaded tables too)."""
-    tables: dict[str, Loaded] = {}
-    plans: dict[str, Plan] = {}
-    for resource in package.resources:
-        loaded = _load(resource, findings)
-        if loaded is not None:
-            tables[resource.name], plans[resource.name] = loaded
-    for name, table in tables.items():
-        rules = plans[name].rules + _foreign_key_rules(table, tables, findings)
-        frame = enrich(table, tables, package.base, findings)
-        rules += statrules.applicable(set(frame.columns))
-        engine.run(frame, rules, name, findings)
+@dataclass
+class _Table:
+    """One readable resource: its source, how columns map to fields, and its rules."""
+
+    resource: ResourceSpec
+    source: CsvSource
+    fields: list[str]
+    kept: list[int]
+    plan: Plan
+    rows: int = 0
+    loaded: Loaded | None = None
+    keys: list[_KeyTracker] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.resource.name
+
+    @property
+    def present(self) -> set[str]:
+        return {self.fields[i] for i in self.kept}
+
+
+def check_package(
+    package: PackageSpec,
+    findings: Findings,
+    *,
+    sink: Sink | None = None,
+    progress: Progress | None = None,
+) -> tuple[Report, dict[str, Loaded]]:
+    """The validation proper, shared with ``publish`` (which writes each batch through ``sink``).
+
+    Returns the report and the tables read whole (the codelists).
+    """
+    tables = [t for r in package.resources if (t := _open(r, findings)) is not None]
+    lookups = _lookup_names(tables)
+    loaded: dict[str, Loaded] = {}
+    for table in tables:
+        if table.name in lookups:
+            frames = [_prepare(table, batch, findings) for batch in table.source.batches(findings)]
+            frame = pl.concat(frames) if frames else _empty(table)
+            table.loaded = loaded[table.name] = Loaded(
+                table.name, frame, table.resource.schema, table.fields
+            )
+    total_bytes = sum(_size(t.resource) for t in tables)
+    done_bytes = done_rows = 0
+    cache: dict = {}
+    for table in tables:
+        fk_rules = _foreign_key_rules(table, loaded, findings)
+        for rule in table.plan.rules:
+            if rule.kind == "unique":
+                table.keys.append(_KeyTracker(rule))
+        batches = [table.loaded.frame] if table.loaded else _prepared(table, findings)
+        for frame in _at_least_one(batches, table):
+            _check(table, frame, fk_rules, loaded, package, findings, cache)
+            if sink is not None:
+                sink(table.name, frame, [table.fields[i] for i in table.kept], loaded)
+            done_rows += frame.height
+            if progress is not None:
+                progress(done_rows, done_bytes + _share(table, frame), total_bytes)
+        done_bytes += _size(table.resource)
+        for tracker in table.keys:
+            tracker.report(table, findings)
     report = Report.from_findings(
         findings,
         order=_descriptor_order(package),
-        fields={name: t.fields for name, t in tables.items()},
+        fields={t.name: t.fields for t in tables},
         resources=len(package.resources),
-        rows=sum(t.frame.height for t in tables.values()),
+        rows=sum(t.rows for t in tables),
         package=str(package.descriptor_path),
     )
-    return report, tables
+    return report, loaded
+
+
+def _at_least_one(frames, table: _Table) -> Iterator[pl.DataFrame]:
+    """The batches, or one empty frame for a header-only file (so a sink still sees the table)."""
+    seen = False
+    for frame in frames:
+        seen = True
+        yield frame
+    if not seen:
+        yield _empty(table)
+
+
+def _size(resource: ResourceSpec) -> int:
+    try:
+        return resource.path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _share(table: _Table, frame: pl.DataFrame) -> int:
+    """Rough bytes done within a table, from its rows so far (for the progress estimate only)."""
+    size = _size(table.resource)
+    if not frame.height or not size:
+        return 0
+    last = int(frame[ROW].max())
+    rate = size / max(last, 1)
+    return min(size, int(last * rate * 0.999))
+
+
+def _empty(table: _Table) -> pl.DataFrame:
+    names = [table.fields[i] for i in table.kept]
+    frame = pl.DataFrame(
+        {ROW: pl.Series([], dtype=pl.Int64), **{n: pl.Series([], dtype=pl.String) for n in names}}
+    )
+    return frame.with_columns(expr.alias(f"__typed__{n}") for n, expr in table.plan.typed.items())
+
+
+def _lookup_names(tables: list[_Table]) -> set[str]:
+    """Tables that others join to or check keys against: they are read whole, first."""
+    names = {t.name for t in tables if t.name in MODEL_LOOKUPS}
+    for table in tables:
+        for fk in table.resource.schema.get("foreignKeys") or []:
+            reference = fk.get("reference") if isinstance(fk, dict) else None
+            if isinstance(reference, dict):
+                target = reference.get("resource") or table.name
+                names.add(target if isinstance(target, str) else table.name)
+    return names
+
+
+def _open(resource: ResourceSpec, findings: Findings) -> _Table | None:
+    source = CsvSource(resource, findings)
+    if not source.readable:
+        return None
+    schema = resource.schema
+    fields = [f.get("name") if isinstance(f.get("name"), str) else "" for f in fields_of(schema)]
+    if "schema" not in resource.descriptor and source.labels is not None:
+        fields = list(
+            source.labels
+        )  # no schema: the header names the fields, as frictionless infers
+    if source.labels is not None:
+        _header_problems(resource.name, source.labels, fields, findings)
+    width = min(source.width, len(fields))
+    # a repeated field name (reported by the descriptor check) is read from its first column only
+    kept = [i for i in range(width) if fields[i] and fields[i] not in fields[:i]]
+    present = {fields[i] for i in kept}
+    table_plan = plan(schema, present)
+    for note in table_plan.notes:
+        findings.add(make_problem("schema-error", resource=resource.name, note=note))
+    return _Table(resource, source, fields, kept, table_plan)
+
+
+def _prepared(table: _Table, findings: Findings) -> Iterator[pl.DataFrame]:
+    for batch in table.source.batches(findings):
+        yield _prepare(table, batch, findings)
+
+
+def _prepare(table: _Table, batch: pl.DataFrame, findings: Findings) -> pl.DataFrame:
+    """Name the columns, apply missingValues, report missing cells, add the typed columns."""
+    frame = batch.select(ROW, *[pl.col(column(i)).alias(table.fields[i]) for i in table.kept])
+    table.rows += frame.height
+    absent = _missing_cells(table, frame, findings)
+    if absent:
+        frame = frame.with_columns(
+            pl.col(ROW).is_in(sorted(rows)).alias(f"__absent__{name}")
+            for name, rows in absent.items()
+        )
+    nulls = missing_values(table.resource.schema)
+    names = [table.fields[i] for i in table.kept]
+    frame = frame.with_columns(
+        pl.when(pl.col(n).is_in(nulls)).then(None).otherwise(pl.col(n)).alias(n) for n in names
+    )
+    typed_exprs = table.plan.typed
+    return frame.with_columns(expr.alias(f"__typed__{n}") for n, expr in typed_exprs.items())
+
+
+def _check(table, frame, fk_rules, loaded, package, findings, cache) -> None:
+    rules = table.plan.rules
+    if any(c.startswith("__absent__") for c in frame.columns):
+        absent = frozenset(
+            c[len("__absent__") :] for c in frame.columns if c.startswith("__absent__")
+        )
+        rules = plan(table.resource.schema, table.present, absent).rules
+    rules = [r for r in rules if r.kind != "unique"] + fk_rules
+    source = table.loaded or Loaded(table.name, frame, table.resource.schema, table.fields)
+    enriched = enrich(source, loaded, package.base, findings, cache)
+    rules += statrules.applicable(set(enriched.columns))
+    engine.run(enriched, rules, table.name, findings)
+    for tracker in table.keys:
+        tracker.add(frame)
+
+
+class _KeyTracker:
+    """Finds repeated keys across batches from 64-bit hashes, then re-checks them exactly."""
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.names: tuple[str, ...] = rule.args["names"]
+        self.hashes: list[np.ndarray] = []
+        self.rows: list[np.ndarray] = []
+
+    def add(self, frame: pl.DataFrame) -> None:
+        keys = [typed(n) for n in self.names]
+        complete = frame.filter(pl.all_horizontal([k.is_not_null() for k in keys]))
+        hashed = complete.select(pl.col(ROW), pl.struct(keys).hash(seed=0).alias("h"))
+        self.hashes.append(hashed["h"].to_numpy())
+        self.rows.append(hashed[ROW].to_numpy())
+
+    def candidates(self) -> np.ndarray:
+        """Row numbers whose key hash occurs more than once (true repeats and rare collisions)."""
+        if not self.hashes:
+            return np.array([], dtype=np.int64)
+        hashes, rows = np.concatenate(self.hashes), np.concatenate(self.rows)
+        self.hashes, self.rows = [], []
+        order = np.argsort(hashes, kind="stable")
+        ordered = hashes[order]
+        repeated = np.zeros(len(ordered), dtype=bool)
+        same = ordered[1:] == ordered[:-1]
+        repeated[1:] |= same
+        repeated[:-1] |= same
+        return np.sort(rows[order][repeated])
+
+    def report(self, table: _Table, findings: Findings) -> None:
+        rows = self.candidates()
+        if not len(rows):
+            return
+        wanted = pl.Series(rows)
+        if table.loaded is not None:
+            frames = [table.loaded.frame.filter(pl.col(ROW).is_in(wanted.implode()))]
+        else:  # a second pass over the file, for the few candidate rows only
+            quiet = Findings(0)
+            frames = [
+                _prepare_quietly(table, batch, quiet).filter(pl.col(ROW).is_in(wanted.implode()))
+                for batch in table.source.batches(quiet)
+            ]
+        engine.run(pl.concat(frames), [self.rule], table.name, findings)
+
+
+def _prepare_quietly(table: _Table, batch: pl.DataFrame, quiet: Findings) -> pl.DataFrame:
+    rows = table.rows
+    frame = _prepare(table, batch, quiet)
+    table.rows = rows
+    return frame
 
 
 def _descriptor_order(package: PackageSpec) -> list[str]:
     """Resource names as the descriptor lists them, those that could not be read included."""
     listed = package.descriptor.get("resources")
-    names = [r.get("name") for r in listed if isinstance(r, dict)] if isinstance(listed, list) else []
+    names = (
+        [r.get("name") for r in listed if isinstance(r, dict)] if isinstance(listed, list) else []
+    )
     return list(dict.fromkeys([*names, *(r.name for r in package.resources)]))
 
 
-def _load(resource: ResourceSpec, findings: Findings) -> tuple[Loaded, Plan] | None:
-    raw = read_table(resource, findings)
-    if raw is None:
-        return None
-    schema = resource.schema
-    fields = [f.get("name") if isinstance(f.get("name"), str) else "" for f in fields_of(schema)]
-    if "schema" not in resource.descriptor and raw.labels is not None:
-        fields = list(raw.labels)  # no schema: the header names the fields, as frictionless infers
-    if raw.labels is not None:
-        _header_problems(resource.name, raw.labels, fields, findings)
-    width = min(raw.width, len(fields))
-    # a repeated field name (reported by the descriptor check) is read from its first column only
-    kept = [i for i in range(width) if fields[i] and fields[i] not in fields[:i]]
-    frame = raw.frame.select(ROW, *[pl.col(column(i)).alias(fields[i]) for i in kept])
-    present = set(frame.columns) - {ROW}
-    absent = _missing_cells(resource.name, raw, fields, findings)
-    if absent:
-        frame = frame.with_columns(
-            pl.col(ROW).is_in(list(rows)).alias(f"__absent__{name}") for name, rows in absent.items()
-        )
-    nulls = missing_values(schema)
-    frame = frame.with_columns(
-        pl.when(pl.col(n).is_in(nulls)).then(None).otherwise(pl.col(n)).alias(n) for n in present
-    )
-    table_plan = plan(schema, present, frozenset(absent))
-    for note in table_plan.notes:
-        findings.add(make_problem("schema-error", resource=resource.name, note=note))
-    frame = frame.with_columns(
-        expr.alias(f"__typed__{name}") for name, expr in table_plan.typed.items()
-    )
-    return Loaded(resource.name, frame, schema, fields), table_plan
-
-
-def _header_problems(resource: str, labels: list[str], fields: list[str], findings: Findings) -> None:
+def _header_problems(
+    resource: str, labels: list[str], fields: list[str], findings: Findings
+) -> None:
     seen: dict[str, int] = {}
     for i in range(max(len(labels), len(fields))):
         label = labels[i] if i < len(labels) else None
-        field = fields[i] if i < len(fields) else None
+        field_name = fields[i] if i < len(fields) else None
         common = {"resource": resource, "row": 1, "column": i + 1}
         if label is None:
-            findings.add(make_problem("missing-label", field=field, **common))
-        elif field is None:
+            findings.add(make_problem("missing-label", field=field_name, **common))
+        elif field_name is None:
             findings.add(make_problem("extra-label", value=label, **common))
         elif not label.strip():
-            findings.add(make_problem("blank-label", field=field, value=label, **common))
+            findings.add(make_problem("blank-label", field=field_name, value=label, **common))
         elif label in seen:
             findings.add(
-                make_problem("duplicate-label", field=field, value=label, first=seen[label], **common)
+                make_problem(
+                    "duplicate-label", field=field_name, value=label, first=seen[label], **common
+                )
             )
-        elif label != field:
-            findings.add(make_problem("incorrect-label", field=field, value=label, **common))
+        elif label != field_name:
+            findings.add(make_problem("incorrect-label", field=field_name, value=label, **common))
         if label is not None:
             seen.setdefault(label, i + 1)
 
 
-def _missing_cells(resource: str, raw: RawTable, fields: list[str], findings: Findings):
-    """Report the cells short rows lack; return, per field, the rows that lack it."""
+def _missing_cells(table: _Table, frame: pl.DataFrame, findings: Findings) -> dict[str, set[int]]:
+    """Report the cells this batch's short rows lack; return, per field, the rows lacking it."""
+    source = table.source
+    if not source.missing_cells or not frame.height:
+        return {}
+    first, last = int(frame[ROW].min()), int(frame[ROW].max())
+    mine = sorted(c for c in source.missing_cells if first <= c[0] <= last)
+    source.missing_cells.difference_update(mine)
     absent: dict[str, set[int]] = {}
     cells: dict[int, int] = {}  # per short row, how many cells it has: its first missing index
-    for row, index in sorted(raw.missing_cells):
+    for row, index in mine:
         cells.setdefault(row, index)
-        if index < len(fields) and fields[index]:
-            absent.setdefault(fields[index], set()).add(row)
+        name = table.fields[index] if index < len(table.fields) else ""
+        if name:
+            absent.setdefault(name, set()).add(row)
             findings.add(
                 make_problem(
-                    "missing-cell",
-                    resource=resource,
-                    row=row,
-                    field=fields[index],
-                    actual=cells[row],
+                    "missing-cell", resource=table.name, row=row, field=name, actual=cells[row]
                 )
             )
     return absent
 
 
-def _foreign_key_rules(table: Loaded, tables: dict[str, Loaded], findings: Findings) -> list[Rule]:
+def _foreign_key_rules(table: _Table, tables: dict[str, Loaded], findings: Findings) -> list[Rule]:
     rules: list[Rule] = []
-    for fk in table.schema.get("foreignKeys") or []:
+    for fk in table.resource.schema.get("foreignKeys") or []:
         if not isinstance(fk, dict) or not isinstance(fk.get("reference"), dict):
             continue  # malformed: frictionless' descriptor check has reported it
         names = key_fields(fk.get("fields"))
@@ -153,10 +359,15 @@ def _foreign_key_rules(table: Loaded, tables: dict[str, Loaded], findings: Findi
         target = tables.get(target_name)
         note = None
         if target is None:
-            note = f"foreign key {list(names)} refers to resource {target_name!r}, which was not read"
+            note = (
+                f"foreign key {list(names)} refers to resource {target_name!r}, which was not read"
+            )
         elif not set(target_fields) <= set(target.frame.columns):
-            note = f"foreign key {list(names)} refers to fields {list(target_fields)} that {target_name!r} lacks"
-        elif not set(names) <= set(table.frame.columns):
+            note = (
+                f"foreign key {list(names)} refers to fields {list(target_fields)} "
+                f"that {target_name!r} lacks"
+            )
+        elif not set(names) <= table.present:
             note = f"foreign key fields {list(names)} are not columns of the table"
         if note:
             findings.add(make_problem("schema-error", resource=table.name, note=note))

@@ -1,0 +1,237 @@
+"""Stream a CSV resource in batches of raw text cells, with Frictionless row numbers.
+
+Memory stays bounded by the batch size, whatever the file size. pyarrow parses (in parallel while
+every row has the right number of cells); rows with a wrong cell count come back through
+pyarrow's invalid-row handler and are re-read here, so their other cells are still checked. A file
+that turns out not to be valid UTF-8 midway is decoded in Python to locate every bad byte, and the
+stream resumes after the last row already handed out, so nothing is checked twice.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from .package import ResourceSpec
+from .report import Findings, make_problem
+from .tables import (
+    ROW,
+    _csv_reader,
+    _decode,
+    _dialect,
+    _drop_blank_rows,
+    _encoding,
+    _first_record,
+    column,
+)
+
+BATCH_BYTES = 32 << 20
+
+
+class _Restart(Exception):
+    """Internal: re-open the stream in a slower, more exact mode."""
+
+    def __init__(self, *, decoded: bool, threads: bool) -> None:
+        super().__init__()
+        self.decoded, self.threads = decoded, threads
+
+
+class CsvSource:
+    """One CSV resource: its header, then its rows batch by batch (see :meth:`batches`)."""
+
+    def __init__(self, resource: ResourceSpec, findings: Findings, batch_bytes: int = BATCH_BYTES):
+        self.resource = resource
+        self.batch_bytes = batch_bytes
+        self.labels: list[str] | None = None
+        self.width = 0
+        self.missing_cells: set[tuple[int, int]] = set()
+        self.readable = False
+        self._text_bytes: bytes | None = None  # the file re-encoded as UTF-8 (slow path only)
+        self._open(findings)
+
+    @property
+    def name(self) -> str:
+        return self.resource.name
+
+    def _fail(self, findings: Findings, note: str) -> None:
+        findings.add(make_problem("source-error", resource=self.name, note=note))
+
+    def _open(self, findings: Findings) -> None:
+        path: Path = self.resource.path
+        try:
+            with open(path, "rb") as handle:
+                head_bytes = handle.read(1 << 20)
+        except OSError as exc:
+            self._fail(findings, f"{path}: cannot read: {exc.strerror or exc}")
+            return
+        encoding = _encoding(self.resource, findings)
+        if encoding is None:
+            return
+        self.encoding = encoding
+        if encoding == "utf-8":
+            if head_bytes.startswith(codecs.BOM_UTF8):
+                head_bytes = head_bytes[len(codecs.BOM_UTF8) :]
+            head = head_bytes.decode("utf-8", errors="replace")
+        else:
+            head = self._decoded(findings).decode("utf-8")[: 1 << 20]
+        if not head.strip("\r\n"):
+            self._fail(findings, f"{path.name}: the file is empty; a header row is expected")
+            return
+        self.dialect = _dialect(self.resource, head)
+        first = _first_record(head, self.dialect)
+        self.width = max(len(first), 1)
+        self.labels = list(first) if self.dialect["header"] else None
+        if self.labels is not None and self.dialect["skip_initial_space"]:
+            self.labels = [label.lstrip(" ") for label in self.labels]
+        self.readable = True
+
+    def _decoded(self, findings: Findings) -> bytes:
+        """The whole file decoded in Python (reporting bad bytes once) and re-encoded as UTF-8."""
+        if self._text_bytes is None:
+            raw = self.resource.path.read_bytes()
+            if self.encoding == "utf-8" and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            text = _decode(raw, self.encoding, self.resource, findings)
+            self._text_bytes = text.encode("utf-8")
+        return self._text_bytes
+
+    def batches(self, findings: Findings) -> Iterator[pl.DataFrame]:
+        """Frames of ``c0..cN`` text cells and ``__row__``; structural problems go to findings.
+
+        Call again for a second pass (give it a throwaway Findings to avoid double counting).
+        """
+        if not self.readable:
+            return
+        decoded, threads = self.encoding != "utf-8", True
+        done = 0  # the last row number already handed out
+        while True:
+            try:
+                for frame in self._stream(findings, decoded=decoded, threads=threads, after=done):
+                    if frame.height:
+                        done = max(done, int(frame[ROW].max()))
+                    yield frame
+                return
+            except _Restart as restart:
+                decoded, threads = restart.decoded, restart.threads
+
+    def _reader(self, decoded: bool, threads: bool, handler) -> pacsv.CSVStreamingReader:
+        names = [column(i) for i in range(self.width)]
+        source = io.BytesIO(self._text_bytes) if decoded else str(self.resource.path)
+        return pacsv.open_csv(
+            source,
+            read_options=pacsv.ReadOptions(
+                column_names=names, use_threads=threads, block_size=self.batch_bytes
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=self.dialect["delimiter"],
+                quote_char=self.dialect["quote_char"],
+                double_quote=self.dialect["double_quote"],
+                escape_char=self.dialect["escape_char"],
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=handler,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+
+    def _stream(
+        self, findings: Findings, *, decoded: bool, threads: bool, after: int
+    ) -> Iterator[pl.DataFrame]:
+        invalid: list[tuple[int, str]] = []
+
+        def handler(row) -> str:
+            invalid.append((row.number if row.number is not None else -1, row.text))
+            return "skip"
+
+        if decoded:
+            self._decoded(findings)
+        try:
+            reader = self._reader(decoded, threads, handler)
+        except (pa.ArrowInvalid, OSError) as exc:
+            self._unreadable(exc, findings, decoded=decoded, threads=threads)
+            return
+        last = 0  # row numbers: every record counts, the header is row 1
+        used = 0  # how many of ``invalid`` belong to batches already handed out
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except (pa.ArrowInvalid, OSError) as exc:
+                self._unreadable(exc, findings, decoded=decoded, threads=threads)
+                return
+            if invalid and threads:
+                raise _Restart(decoded=decoded, threads=False)  # exact row numbers need one thread
+            skipped = np.array(sorted(n for n, _ in invalid[used:]), dtype=np.int64)
+            numbers = _next_numbers(last, batch.num_rows, skipped)
+            end = int(numbers[-1]) if len(numbers) else last
+            mine = [(n, text) for n, text in invalid[used:] if n <= end]
+            used += len(mine)
+            last = end
+            yield self._frame(batch, numbers, mine, findings, after)
+        if invalid[used:]:  # invalid rows after the last batch
+            empty = pa.RecordBatch.from_pylist([], schema=reader.schema)
+            yield self._frame(empty, np.array([], dtype=np.int64), invalid[used:], findings, after)
+
+    def _unreadable(self, exc: Exception, findings: Findings, *, decoded: bool, threads: bool):
+        if not decoded and "UTF8" in str(exc):
+            raise _Restart(decoded=True, threads=threads)
+        self._fail(findings, f"{self.resource.path.name}: cannot be parsed as CSV: {exc}")
+
+    def _frame(self, batch, numbers, invalid, findings: Findings, after: int) -> pl.DataFrame:
+        frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame)
+        frame = frame.with_columns(pl.Series(ROW, numbers, dtype=pl.Int64))
+        fresh = [(n, text) for n, text in invalid if n > after]
+        if fresh:
+            frame = pl.concat([frame, self._recover(fresh, frame.schema, findings)]).sort(ROW)
+        frame = frame.filter(pl.col(ROW) > max(after, 1 if self.labels is not None else 0))
+        names = [column(i) for i in range(self.width)]
+        if self.dialect["skip_initial_space"]:
+            frame = frame.with_columns(pl.col(names).str.strip_chars_start(" "))
+        if self.dialect["comment_char"]:
+            frame = frame.filter(~pl.col(names[0]).str.starts_with(self.dialect["comment_char"]))
+        return _drop_blank_rows(frame, names, self.resource, findings)
+
+    def _recover(self, invalid, schema, findings: Findings) -> pl.DataFrame:
+        """Re-read the rows pyarrow set aside (wrong cell count), padded or cut to the header."""
+        width = self.width
+        records: dict[str, list] = {column(i): [] for i in range(width)}
+        records[ROW] = []
+        for number, text in invalid:
+            cells = next(_csv_reader(text, self.dialect), [])
+            for extra in cells[width:]:
+                findings.add(
+                    make_problem(
+                        "extra-cell",
+                        resource=self.name,
+                        row=number,
+                        value=extra,
+                        actual=len(cells),
+                        expected=width,
+                    )
+                )
+            for i in range(len(cells), width):
+                self.missing_cells.add((number, i))
+            for i, cell in enumerate((cells + [None] * width)[:width]):
+                records[column(i)].append(cell)
+            records[ROW].append(number)
+        return pl.DataFrame(records, schema=schema)
+
+
+def _next_numbers(last: int, count: int, skipped: np.ndarray) -> np.ndarray:
+    """The ``count`` row numbers after ``last`` that pyarrow did not set aside."""
+    later = skipped[skipped > last]
+    candidates = np.arange(last + 1, last + 1 + count + len(later), dtype=np.int64)
+    return np.setdiff1d(candidates, later, assume_unique=True)[:count]

@@ -1,0 +1,254 @@
+"""Write a release's files as batches stream past: CSV and Parquet per resource, then the
+descriptor and ``SHA256SUMS``. Nothing here depends on the clock, so the same input gives
+byte-identical files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import BinaryIO
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .model import Loaded, lookup_table
+from .package import PackageSpec
+from .paths import unsafe_reason
+
+PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
+ARROW_TYPES = {
+    "number": pa.float64(),
+    "integer": pa.int64(),
+    "year": pa.int64(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+    "datetime": pa.timestamp("us"),
+    "time": pa.time64("us"),
+}
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class _Output:
+    """The two files of one resource, open while its batches arrive."""
+
+    def __init__(
+        self, staging: Path, name: str, schema: dict, fields: list[str], units: dict
+    ) -> None:
+        self.name, self.schema, self.fields = name, schema, fields
+        self.csv_path = f"data/{name}.csv"
+        self.parquet_path = f"data/{name}.parquet"
+        self.csv: BinaryIO = open(staging / self.csv_path, "wb")
+        self.arrow_schema = _arrow_schema(name, schema, fields, units)
+        self.parquet = pq.ParquetWriter(
+            str(staging / self.parquet_path),
+            self.arrow_schema,
+            compression="zstd",
+            write_statistics=True,
+        )
+        self.header = True
+
+    def write(self, frame: pl.DataFrame) -> None:
+        """UTF-8, header, RFC 4180 (CRLF, quotes only where needed); cells as they were written."""
+        frame.select(self.fields).write_csv(
+            self.csv,
+            include_header=self.header,
+            line_terminator="\r\n",
+            quote_style="necessary",
+            null_value="",
+        )
+        self.header = False
+        columns = []
+        for spec in self.arrow_schema:
+            typed = f"__typed__{spec.name}"
+            source = typed if spec.type != pa.string() and typed in frame.columns else spec.name
+            series = frame[source]
+            if spec.type == pa.float64():
+                series = series.cast(pl.Float64)
+            columns.append(series.to_arrow().cast(spec.type))
+        self.parquet.write_table(pa.Table.from_arrays(columns, schema=self.arrow_schema))
+
+    def close(self) -> None:
+        self.csv.close()
+        self.parquet.close()
+
+
+def _arrow_schema(name: str, schema: dict, fields: list[str], units: dict) -> pa.Schema:
+    """Typed columns; descriptions and the Table Schema travel in the Parquet metadata."""
+    specs = {f.get("name"): f for f in schema.get("fields", []) if isinstance(f, dict)}
+    arrow_fields = []
+    for field_name in fields:
+        spec = specs.get(field_name, {})
+        metadata = {"type": str(spec.get("type", "string"))}
+        for key in ("description", "title", "unit"):
+            if isinstance(spec.get(key), str):
+                metadata[key] = spec[key]
+        arrow_type = ARROW_TYPES.get(spec.get("type"), pa.string())
+        arrow_fields.append(pa.field(field_name, arrow_type, metadata=metadata))
+    metadata = {
+        "frictionless:schema": json.dumps(schema, ensure_ascii=False, sort_keys=True),
+        "resource": name,
+    }
+    if units:
+        metadata["units"] = json.dumps(units, ensure_ascii=False, sort_keys=True)
+    return pa.schema(arrow_fields, metadata=metadata)
+
+
+class ReleaseWriter:
+    """The sink ``check_package`` writes each checked batch to, inside a staging folder."""
+
+    def __init__(self, staging: Path, package: PackageSpec) -> None:
+        self.staging = staging
+        self.package = package
+        self.outputs: dict[str, _Output] = {}
+        (staging / "data").mkdir()
+
+    def __call__(
+        self, name: str, frame: pl.DataFrame, fields: list[str], lookups: dict[str, Loaded]
+    ) -> None:
+        output = self.outputs.get(name)
+        if output is None:
+            resource = self.package.resource(name)
+            schema = resource.schema if resource else {}
+            units = _units_metadata(name, schema, fields, lookups)
+            output = self.outputs[name] = _Output(self.staging, name, schema, fields, units)
+        output.write(frame)
+
+    def abandon(self) -> None:
+        for output in self.outputs.values():
+            output.csv.close()
+            output.parquet.close()
+
+    def finish(self, version: str, created: str | None, lookups: dict[str, Loaded]) -> list[str]:
+        """Close the data files, then write the descriptor and SHA256SUMS; list every file."""
+        for output in self.outputs.values():
+            output.close()
+        descriptor = {k: v for k, v in self.package.descriptor.items() if k != "resources"}
+        descriptor["version"] = version
+        descriptor["profile"] = "data-package"  # it lists Parquet and text files beside tables
+        stamp = _created(self.package, lookups, created)
+        if stamp:
+            descriptor["created"] = stamp
+        resources = []
+        for resource in self.package.resources:
+            output = self.outputs.get(resource.name)
+            if output is not None:
+                resources.extend(self._describe(resource.descriptor, output))
+        resources.extend(_copy_source_texts(self.package, lookups, self.staging))
+        descriptor["resources"] = resources
+        text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
+        (self.staging / "datapackage.json").write_text(text, encoding="utf-8")
+        files = sorted(
+            p.relative_to(self.staging).as_posix() for p in self.staging.rglob("*") if p.is_file()
+        )
+        sums = "".join(f"{sha256(self.staging / f)}  {f}\n" for f in files)
+        (self.staging / "SHA256SUMS").write_text(sums, encoding="utf-8")
+        return [*files, "SHA256SUMS"]
+
+    def _describe(self, source: dict, output: _Output) -> list[dict]:
+        kept = ("name", "title", "description", "licenses", "sources")
+        meta = {k: v for k, v in source.items() if k in kept}
+        schema = dict(output.schema)
+        schema["missingValues"] = [""]  # missing cells are written empty
+        return [
+            {
+                **meta,
+                "path": output.csv_path,
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                **_size_and_hash(self.staging / output.csv_path),
+                "schema": schema,
+            },
+            {
+                "name": f"{output.name}-parquet",
+                "type": "file",
+                "title": f"{meta.get('title') or output.name} (Parquet)",
+                "path": output.parquet_path,
+                "format": "parquet",
+                "mediatype": PARQUET_MEDIATYPE,
+                **_size_and_hash(self.staging / output.parquet_path),
+            },
+        ]
+
+
+def _units_metadata(name: str, schema: dict, fields: list[str], lookups: dict) -> dict:
+    """For tables with a ``unit`` field: what each code of the units table means."""
+    if "unit" not in fields:
+        return {}
+    table = Loaded(name, pl.DataFrame(), schema, fields)
+    units = lookup_table(table, "unit", lookups, "units")
+    if units is None or units.name == name or "unit" not in units.frame.columns:
+        return {}
+    wanted = [c for c in ("name_zh", "name_en", "kind") if c in units.frame.columns]
+    result = {}
+    for record in units.frame.select("unit", *wanted).iter_rows(named=True):
+        if record["unit"] is not None:
+            result[record.pop("unit")] = record
+    if "unit_multiplier" in fields:
+        result["_multiplier"] = "values are stated in units of 10**unit_multiplier"
+    return result
+
+
+def _created(package: PackageSpec, lookups: dict[str, Loaded], created: str | None) -> str | None:
+    """A creation time that depends on the input only, so republishing is byte-identical."""
+    if created:
+        return created
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(package.descriptor.get("created"), str):
+        return package.descriptor["created"]
+    dates = [
+        t.frame["__typed__published"].max()
+        for t in lookups.values()
+        if "__typed__published" in t.frame.columns and t.frame.height
+    ]
+    dates = [d for d in dates if d is not None]
+    return f"{max(dates).isoformat()}T00:00:00Z" if dates else None
+
+
+def _copy_source_texts(
+    package: PackageSpec, lookups: dict[str, Loaded], staging: Path
+) -> list[dict]:
+    """Ship the stored source texts a sources table points to, so provenance travels along."""
+    sources = lookups.get("sources")
+    if sources is None or "path" not in sources.frame.columns:
+        return []
+    copied = []
+    for path in sorted(set(sources.frame["path"].drop_nulls().to_list())):
+        if unsafe_reason(path, package.base) or not (package.base / path).is_file():
+            continue
+        target = staging / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(package.base / path, target)
+        copied.append(
+            {
+                "name": "source-" + re.sub(r"[^a-z0-9._-]+", "-", Path(path).stem.lower()),
+                "type": "file",
+                "path": path,
+                "format": Path(path).suffix.lstrip(".") or "txt",
+                "mediatype": "text/plain",
+                "encoding": "utf-8",
+                **_size_and_hash(target),
+            }
+        )
+    return copied
+
+
+def _size_and_hash(path: Path) -> dict:
+    return {"bytes": path.stat().st_size, "hash": "sha256:" + sha256(path)}
