@@ -32,7 +32,7 @@ from .tables import (
     column,
 )
 
-BATCH_BYTES = 32 << 20
+BATCH_BYTES = 16 << 20  # measured: ~930 MiB peak at 5M rows, little slower than 32 MiB
 
 
 class _Restart(Exception):

@@ -59,7 +59,7 @@ def enrich(
         frame = frame.with_columns(pl.col("__typed__value").cast(pl.Float64).alias(st.VALUE))
     if "period" in columns:
         frame = frame.join(
-            st.period_facts(frame["period"]), on="period", how="left", maintain_order="left"
+            _period_facts(frame, cache), on="period", how="left", maintain_order="left"
         )
     if "indicator_id" in columns:
         indicators = lookup_table(table, "indicator_id", tables, "indicators")
@@ -80,6 +80,19 @@ def enrich(
                 texts = cache[sources.name]
                 frame = _quote_flags(frame, texts)
     return frame
+
+
+def _period_facts(frame: pl.DataFrame, cache: dict) -> pl.DataFrame:
+    """Facts of every period seen so far; a batch parses only the periods new to it."""
+    known: pl.DataFrame | None = cache.get("periods")
+    periods = frame["period"].drop_nulls().unique()
+    if known is not None:
+        periods = periods.filter(~periods.is_in(known["period"].implode()))
+    if known is None or periods.len():
+        fresh = st.period_facts(periods)
+        known = fresh if known is None else pl.concat([known, fresh])
+        cache["periods"] = known
+    return known
 
 
 def _join(frame: pl.DataFrame, other: Loaded, key: str, wanted: dict[str, str]) -> pl.DataFrame:

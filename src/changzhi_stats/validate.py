@@ -235,49 +235,41 @@ def _check(table, frame, fk_rules, loaded, package, findings, cache) -> None:
 
 
 class _KeyTracker:
-    """Finds repeated keys across batches from 64-bit hashes, then re-checks them exactly."""
+    """Finds repeated keys across batches from 64-bit hashes (8 bytes a row), then re-checks
+    exactly, on a second look at only the rows whose hash repeats."""
 
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
         self.names: tuple[str, ...] = rule.args["names"]
         self.hashes: list[np.ndarray] = []
-        self.rows: list[np.ndarray] = []
 
-    def add(self, frame: pl.DataFrame) -> None:
+    def _hashed(self, frame: pl.DataFrame) -> pl.DataFrame:
         keys = [typed(n) for n in self.names]
         complete = frame.filter(pl.all_horizontal([k.is_not_null() for k in keys]))
-        hashed = complete.select(pl.col(ROW), pl.struct(keys).hash(seed=0).alias("h"))
-        self.hashes.append(hashed["h"].to_numpy())
-        self.rows.append(hashed[ROW].to_numpy())
+        return complete.with_columns(pl.struct(keys).hash(seed=0).alias("__key_hash"))
 
-    def candidates(self) -> np.ndarray:
-        """Row numbers whose key hash occurs more than once (true repeats and rare collisions)."""
-        if not self.hashes:
-            return np.array([], dtype=np.int64)
-        hashes, rows = np.concatenate(self.hashes), np.concatenate(self.rows)
-        self.hashes, self.rows = [], []
-        order = np.argsort(hashes, kind="stable")
-        ordered = hashes[order]
-        repeated = np.zeros(len(ordered), dtype=bool)
-        same = ordered[1:] == ordered[:-1]
-        repeated[1:] |= same
-        repeated[:-1] |= same
-        return np.sort(rows[order][repeated])
+    def add(self, frame: pl.DataFrame) -> None:
+        self.hashes.append(self._hashed(frame)["__key_hash"].to_numpy())
+
+    def repeated(self) -> np.ndarray:
+        """Hash values seen more than once: true repeats, and (rarely) collisions."""
+        hashes = np.concatenate(self.hashes) if self.hashes else np.array([], dtype=np.uint64)
+        self.hashes = []
+        hashes.sort()
+        return np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
 
     def report(self, table: _Table, findings: Findings) -> None:
-        rows = self.candidates()
-        if not len(rows):
+        repeated = self.repeated()
+        if not len(repeated):
             return
-        wanted = pl.Series(rows)
+        wanted = pl.Series(repeated).implode()
         if table.loaded is not None:
-            frames = [table.loaded.frame.filter(pl.col(ROW).is_in(wanted.implode()))]
-        else:  # a second pass over the file, for the few candidate rows only
+            frames = [table.loaded.frame]
+        else:  # a second pass over the file, keeping only the rows whose hash repeats
             quiet = Findings(0)
-            frames = [
-                _prepare_quietly(table, batch, quiet).filter(pl.col(ROW).is_in(wanted.implode()))
-                for batch in table.source.batches(quiet)
-            ]
-        engine.run(pl.concat(frames), [self.rule], table.name, findings)
+            frames = (_prepare_quietly(table, b, quiet) for b in table.source.batches(quiet))
+        candidates = [self._hashed(f).filter(pl.col("__key_hash").is_in(wanted)) for f in frames]
+        engine.run(pl.concat(candidates), [self.rule], table.name, findings)
 
 
 def _prepare_quietly(table: _Table, batch: pl.DataFrame, quiet: Findings) -> pl.DataFrame:
