@@ -1383,3 +1383,16 @@ def test_generic_package_gets_table_schema_checks_alone(tmp_path: Path) -> None:
     )
     report = cz.validate(folder)
     assert places(report) == [("t", 3, "amount", "type-error")]
+
+
+def test_a_flood_of_one_check_never_hides_another(make_package) -> None:
+    """With the listing capped, every check that fired still shows its first problems."""
+    rows = [["n", "s"], *[[str(i), "x"] for i in range(1, 40)], ["bad", "y"]]
+    fields = ["n:integer", {"name": "s", "type": "string", "constraints": {"enum": ["y"]}}]
+    folder = make_package({"t": {"data": rows, "fields": fields}})
+    report = cz.validate(folder / "datapackage.json", max_errors=5)
+    assert report.counts == {"enum-error": 39, "type-error": 1}
+    assert report.capped
+    assert len(report.errors) == 5
+    assert {p.check for p in report.errors} == {"enum-error", "type-error"}
+    assert [p.row for p in report.errors if p.check == "enum-error"] == [2, 3, 4, 5]

@@ -10,6 +10,7 @@ import click
 
 from . import __version__
 from .errors import CzStatsError, PublishRefused
+from .progress import TerminalProgress
 from .publish import publish as publish_package
 from .report import DEFAULT_MAX_ERRORS
 from .validate import validate as validate_package
@@ -37,21 +38,35 @@ def main() -> None:
     """Validate and publish statistical indicator tables as Frictionless Data Packages."""
 
 
-def _run(action: Callable[[], object]) -> object:
-    """Run an API call; "could not do the job" becomes a message and exit code, not a traceback."""
+def _run(action: Callable[[TerminalProgress | None], object]) -> object:
+    """Run an API call; "could not do the job" becomes a message and exit code, not a traceback.
+
+    Long runs draw a progress line on stderr when it is a terminal; it is gone before any output.
+    """
+    progress = TerminalProgress.for_terminal()
     try:
-        return action()
+        result = action(progress)
     except PublishRefused as exc:
+        _close(progress)
         if exc.report is not None:
             click.echo(exc.report.to_text(), err=True)
         click.echo(f"refused: {exc}", err=True)
         sys.exit(exc.exit_code)
     except CzStatsError as exc:
+        _close(progress)
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except Exception as exc:  # a bug: say so plainly, keep the exit code contract
+        _close(progress)
         click.echo(f"internal error (please report it): {type(exc).__name__}: {exc}", err=True)
         sys.exit(2)
+    _close(progress)
+    return result
+
+
+def _close(progress: TerminalProgress | None) -> None:
+    if progress is not None:
+        progress.close()
 
 
 @main.command()
@@ -64,7 +79,9 @@ def validate(datapackage: str | None, fmt: str, strict: bool, max_errors: int) -
 
     Exit 0 valid, 1 invalid, 2 the package could not be read at all.
     """
-    report = _run(lambda: validate_package(datapackage, max_errors=max_errors))
+    report = _run(
+        lambda progress: validate_package(datapackage, max_errors=max_errors, progress=progress)
+    )
     if fmt == "json":
         click.echo(report.to_json())
     else:
@@ -93,7 +110,9 @@ def publish(
     Exit 0 published, 1 refused (invalid data, version exists or not newer), 2 unreadable.
     """
     release = _run(
-        lambda: publish_package(datapackage, version=version, out=out, max_errors=max_errors)
+        lambda progress: publish_package(
+            datapackage, version=version, out=out, max_errors=max_errors, progress=progress
+        )
     )
     if fmt == "json":
         click.echo(json.dumps(release.to_dict(), ensure_ascii=False, indent=2))

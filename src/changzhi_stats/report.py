@@ -131,16 +131,16 @@ class Report:
                 p.check,
             )
 
-        kept = sorted(findings.kept(), key=key)
-        errors = [p for p in kept if p.severity == ERROR]
-        warnings = [p for p in kept if p.severity == WARNING]
+        cap = findings.cap
+        kept = findings.kept()
+        errors = sorted(_fair_share([p for p in kept if p.severity == ERROR], cap), key=key)
+        warnings = sorted(_fair_share([p for p in kept if p.severity == WARNING], cap), key=key)
         total_errors = sum(n for c, n in findings.counts.items() if spec(c).severity == ERROR)
         total_warnings = sum(n for c, n in findings.counts.items() if spec(c).severity == WARNING)
-        cap = findings.cap
-        capped = total_errors > min(len(errors), cap) or total_warnings > min(len(warnings), cap)
+        capped = total_errors > len(errors) or total_warnings > len(warnings)
         return cls(
-            errors=errors[:cap],
-            warnings=warnings[:cap],
+            errors=errors,
+            warnings=warnings,
             counts=dict(sorted(findings.counts.items())),
             capped=capped,
             max_errors=cap,
@@ -192,6 +192,25 @@ class Report:
             + (f" ({tally})" if tally else "")
         )
         return "\n".join(lines)
+
+
+def _fair_share(problems: list[Problem], cap: int) -> list[Problem]:
+    """At most ``cap`` problems, taken in turn from each check, so a flood of one check never
+    hides the first instances of another (each check's own are kept in the order found)."""
+    if len(problems) <= cap:
+        return problems
+    by_check: dict[str, list[Problem]] = {}
+    for problem in problems:
+        by_check.setdefault(problem.check, []).append(problem)
+    chosen: list[Problem] = []
+    depth = 0
+    while len(chosen) < cap:
+        layer = [group[depth] for group in by_check.values() if depth < len(group)]
+        if not layer:
+            break
+        chosen.extend(layer[: cap - len(chosen)])
+        depth += 1
+    return chosen
 
 
 def _clip(value: str, limit: int = 80) -> str:

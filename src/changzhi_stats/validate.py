@@ -118,7 +118,7 @@ def check_package(
         findings,
         order=_descriptor_order(package),
         fields={t.name: t.fields for t in tables},
-        resources=len(package.resources),
+        resources=len(_descriptor_order(package)),
         rows=sum(t.rows for t in tables),
         package=str(package.descriptor_path),
     )
