@@ -544,10 +544,12 @@ FAILING: list[Case] = [
                         "schema": {
                             "missingValues": ["", "NA"],
                             "fields": [
-                                {"name": "x", "type": "number", "constraints": {"required": True}}
+                                {"name": "x", "type": "number", "constraints": {"required": True}},
+                                {"name": "y", "type": "string"},
                             ],
                         },
-                        "data": "x\nNA\n1.5\n",
+                        # a row of missing values only is blank, as frictionless-py says; so "y"
+                        "data": "x,y\nNA,a\n1.5,b\n",
                     }
                 }
             ),

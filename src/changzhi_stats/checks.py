@@ -39,7 +39,22 @@ _ALL = (
         "Path outside the package",
         "path {path!r} is {why}; it was not read",
     ),
+    _spec(
+        "remote-not-supported",
+        ERROR,
+        "package",
+        "Remote data cannot be fetched",
+        "path {path!r} is a URL; remote data was allowed, but cz-stats does not fetch it yet: "
+        "download it into the package folder; it was not read",
+    ),
     _spec("source-error", ERROR, "package", "File cannot be read", "{note}"),
+    _spec(
+        "limit-exceeded",
+        ERROR,
+        "row",
+        "Over a reading limit",
+        "{what}, over the limit of {limit}; {consequence}; {hint}",
+    ),
     _spec("format-error", ERROR, "package", "Unsupported format", "{note}"),
     _spec(
         "encoding-error",
@@ -197,6 +212,15 @@ _ALL = (
         "cell",
         "Quote not found in the source text",
         "quote is not found verbatim in the text of source {source!r}",
+    ),
+    # --- spreadsheet safety ------------------------------------------------------------------
+    _spec(
+        "formula-injection",
+        WARNING,
+        "cell",
+        "Text a spreadsheet would run as a formula",
+        "text starting with =, +, -, @, a tab or a carriage return is run as a formula when "
+        "the CSV is opened in a spreadsheet; keep it only if it is meant as text",
     ),
 )
 

@@ -18,11 +18,20 @@ from .rules import Failure, Rule, build
 from .tables import ROW
 
 
-def run(frame: pl.DataFrame, rules: Sequence[Rule], resource: str, findings: Findings) -> None:
-    """Check ``frame`` against ``rules``; every failure is counted, a bounded sample is kept."""
+def run(
+    frame: pl.DataFrame,
+    rules: Sequence[Rule],
+    resource: str,
+    findings: Findings,
+    failures: Sequence[Failure] | None = None,
+) -> None:
+    """Check ``frame`` against ``rules``; every failure is counted, a bounded sample is kept.
+
+    ``failures`` are the rules already built, when the caller checks many batches alike.
+    """
     if not rules or frame.height == 0:
         return
-    failures = [build(rule) for rule in rules]
+    failures = failures or [build(rule) for rule in rules]
     masks = frame.select(
         failure.bad.fill_null(False).alias(f"rule{number}")
         for number, failure in enumerate(failures)

@@ -47,8 +47,10 @@ def parsed(field: dict, raw: pl.Expr) -> pl.Expr:
     """The typed value of ``raw`` under ``field``'s type, null where it does not parse."""
     kind = field.get("type") or "string"
     fmt = field.get("format") or "default"
-    if kind not in SUPPORTED:
+    if not isinstance(kind, str) or kind not in SUPPORTED:
         raise FieldTypeError(f"field {field.get('name')!r}: type {kind!r} is not in Table Schema")
+    if not isinstance(fmt, str):
+        raise FieldTypeError(f"field {field.get('name')!r}: format {fmt!r} is not a string")
     builder = _PARSERS[kind]
     return builder(field, raw, fmt)
 

@@ -78,7 +78,7 @@ def enrich(
                 if sources.name not in cache:
                     cache[sources.name] = source_texts(sources, base, findings)
                 texts = cache[sources.name]
-                frame = _quote_flags(frame, texts)
+                frame = _quote_flags(frame, texts, cache)
     return frame
 
 
@@ -151,18 +151,17 @@ def source_texts(sources: Loaded, base: Path, findings: Findings) -> dict[str, s
     return texts
 
 
-def _quote_flags(frame: pl.DataFrame, texts: dict[str, str]) -> pl.DataFrame:
-    """True where the quote is found verbatim (or cannot be judged: no text, no quote)."""
-    pairs = frame.select("source_id", "source_quote").unique().drop_nulls()
-    missing = [
-        f"{sid}\x1f{quote}"
-        for sid, quote in pairs.iter_rows()
-        if sid in texts and quote not in texts[sid]
-    ]
-    key = pl.concat_str([pl.col("source_id"), pl.col("source_quote")], separator="\x1f")
-    return frame.with_columns(
-        key.is_in(pl.Series(missing, dtype=pl.String).implode())
-        .not_()
-        .fill_null(True)
-        .alias(st.QUOTE_OK)
-    )
+def _quote_flags(frame: pl.DataFrame, texts: dict[str, str], cache: dict) -> pl.DataFrame:
+    """True where the quote is found verbatim (or cannot be judged: no text, no quote).
+
+    Quotes repeat across millions of rows: each distinct (source, quote) pair is looked up once,
+    by its 64-bit hash, and the verdicts are kept for later batches.
+    """
+    pair = pl.struct("source_id", "source_quote").hash(seed=0)
+    hashed = frame.select(pair.alias("h"), "source_id", "source_quote")
+    verdicts: dict[int, bool] = cache.setdefault("quotes", {})
+    fresh = hashed.filter(~pl.col("h").is_in(pl.Series(list(verdicts), dtype=pl.UInt64).implode()))
+    for h, sid, quote in fresh.unique(subset="h", keep="first").iter_rows():
+        verdicts[h] = sid not in texts or quote is None or quote in texts[sid]
+    bad = pl.Series([h for h, ok in verdicts.items() if not ok], dtype=pl.UInt64)
+    return frame.with_columns(pair.is_in(bad.implode()).not_().alias(st.QUOTE_OK))

@@ -283,7 +283,10 @@ def _recover(frame, invalid, width, dialect, resource, findings):
 
 
 def _drop_blank_rows(frame, names, resource, findings):
-    blank = pl.all_horizontal([pl.col(n).fill_null("") == "" for n in names])
+    """Rows whose every cell is missing are reported once and not checked further."""
+    if not frame.height or frame[names[0]].null_count() == 0:
+        return frame  # a blank row has a missing first cell: none here
+    blank = pl.all_horizontal([pl.col(n).is_null() for n in names])
     blank_rows = frame.filter(blank)[ROW]
     if blank_rows.len():
         sample = [

@@ -21,9 +21,9 @@ from .csvsource import CsvSource
 from .model import Loaded, enrich
 from .package import PackageSpec, ResourceSpec, load_package
 from .report import DEFAULT_MAX_ERRORS, Findings, Report, make_problem
-from .rules import Rule, typed
+from .rules import Rule, build, typed
 from .tables import ROW, column
-from .tableschema import Plan, fields_of, key_fields, missing_values, plan
+from .tableschema import Plan, fields_of, key_fields, plan
 
 # Called with (resource name, checked batch, field names, the codelists) for every batch.
 Sink = Callable[[str, pl.DataFrame, list[str], dict[str, Loaded]], None]
@@ -64,6 +64,7 @@ class _Table:
     rows: int = 0
     loaded: Loaded | None = None
     keys: list[_KeyTracker] = field(default_factory=list)
+    compiled: dict = field(default_factory=dict)  # batch shape → (rules, built expressions)
 
     @property
     def name(self) -> str:
@@ -200,7 +201,8 @@ def _prepared(table: _Table, findings: Findings) -> Iterator[pl.DataFrame]:
 
 
 def _prepare(table: _Table, batch: pl.DataFrame, findings: Findings) -> pl.DataFrame:
-    """Name the columns, apply missingValues, report missing cells, add the typed columns."""
+    """Name the columns, report missing cells, add the typed columns (missingValues are
+    already nulls: the reader maps them)."""
     frame = batch.select(ROW, *[pl.col(column(i)).alias(table.fields[i]) for i in table.kept])
     table.rows += frame.height
     absent = _missing_cells(table, frame, findings)
@@ -209,27 +211,22 @@ def _prepare(table: _Table, batch: pl.DataFrame, findings: Findings) -> pl.DataF
             pl.col(ROW).is_in(sorted(rows)).alias(f"__absent__{name}")
             for name, rows in absent.items()
         )
-    nulls = missing_values(table.resource.schema)
-    names = [table.fields[i] for i in table.kept]
-    frame = frame.with_columns(
-        pl.when(pl.col(n).is_in(nulls)).then(None).otherwise(pl.col(n)).alias(n) for n in names
-    )
     typed_exprs = table.plan.typed
     return frame.with_columns(expr.alias(f"__typed__{n}") for n, expr in typed_exprs.items())
 
 
 def _check(table, frame, fk_rules, loaded, package, findings, cache) -> None:
-    rules = table.plan.rules
-    if any(c.startswith("__absent__") for c in frame.columns):
-        absent = frozenset(
-            c[len("__absent__") :] for c in frame.columns if c.startswith("__absent__")
-        )
-        rules = plan(table.resource.schema, table.present, absent).rules
-    rules = [r for r in rules if r.kind != "unique"] + fk_rules
     source = table.loaded or Loaded(table.name, frame, table.resource.schema, table.fields)
     enriched = enrich(source, loaded, package.base, findings, cache)
-    rules += statrules.applicable(set(enriched.columns))
-    engine.run(enriched, rules, table.name, findings)
+    absent = frozenset(c[len("__absent__") :] for c in frame.columns if c.startswith("__absent__"))
+    shape = (table.name, absent, tuple(enriched.columns))
+    if shape not in table.compiled:  # the same rules serve every batch of the same shape
+        rules = plan(table.resource.schema, table.present, absent).rules if absent else None
+        rules = [r for r in (rules or table.plan.rules) if r.kind != "unique"] + fk_rules
+        rules += statrules.applicable(set(enriched.columns))
+        table.compiled[shape] = (rules, [build(rule) for rule in rules])
+    rules, failures = table.compiled[shape]
+    engine.run(enriched, rules, table.name, findings, failures)
     for tracker in table.keys:
         tracker.add(frame)
 
