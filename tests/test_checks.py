@@ -27,6 +27,7 @@ from conftest import (
 
 import changzhi_stats as cz
 from changzhi_stats.checks import CHECKS, ERROR, WARNING
+from changzhi_stats.limits import Limits
 from changzhi_stats.package import bundled_package_path
 
 GB_TEXT = "region_code,name_zh\n140400,长治市\n140403,潞州区\n"
@@ -74,6 +75,7 @@ class Case:
     check: str
     build: Callable[[Ctx], tuple[Path, list[tuple]]]
     max_errors: int | None = None
+    options: dict = field(default_factory=dict)  # further keyword arguments of validate()
     message: dict[str, str] = field(default_factory=dict)  # check -> text its message contains
 
     def param(self):
@@ -83,6 +85,7 @@ class Case:
 def run(case: Case, ctx: Ctx) -> tuple[cz.Report, list[tuple]]:
     folder, expected = case.build(ctx)
     kwargs = {} if case.max_errors is None else {"max_errors": case.max_errors}
+    kwargs.update(case.options)
     return cz.validate(folder, **kwargs), expected
 
 
@@ -260,6 +263,71 @@ def _bad_byte_after_quoted_newline(ctx: Ctx):
     # the quoted cell spans two lines, so the bad byte is on line 4 but in row 3
     folder = ctx.table(["a", "b"], b'a,b\n"two\nlines",1\nx,\xff\n')
     return folder, [("t", 3, None, "encoding-error")]
+
+
+def _path_case(path: str):
+    """A resource at ``path``, with a file beside the package that it would reach."""
+
+    def build(ctx: Ctx):
+        ctx.outside()
+        return ctx.make({"t": {"fields": ["x:integer"], "path": path}}), [
+            ("t", None, None, "unsafe-path")
+        ]
+
+    return build
+
+
+def _hard_linked_file(ctx: Ctx):
+    # a hard link is the outside file under a second name: nothing on the path shows it
+    outside = ctx.outside()
+    folder = ctx.make({"t": {"fields": ["x:integer"], "path": "t.csv"}})
+    os.link(outside, folder / "t.csv")
+    return folder, [("t", None, None, "unsafe-path")]
+
+
+def _remote_allowed(ctx: Ctx):
+    folder = ctx.make(
+        {
+            "t": {"fields": ["x:integer"], "path": "https://example.com/t.csv"},
+            "u": {"schema": "https://example.com/schema.json", "data": "x\n1\n"},
+        }
+    )
+    return folder, [
+        ("t", None, None, "remote-not-supported"),
+        ("u", None, None, "remote-not-supported"),
+    ]
+
+
+def _limit(tables: dict, expected: list[tuple]):
+    return lambda ctx: (ctx.make(tables), expected)
+
+
+def _big_schema_file(ctx: Ctx):
+    folder = ctx.make({"t": {"schema": "schema.json", "data": "a\n1\n"}})
+    schema = {"fields": [{"name": "a", "description": "长治" * 100}]}
+    (folder / "schema.json").write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
+    return folder, [("t", None, None, "limit-exceeded")]
+
+
+def _formula_cells(ctx: Ctx):
+    rows = [
+        ["id", "note", "n"],
+        ["1", '=HYPERLINK("http://x")', "-2"],
+        ["2", "+86 355 1234567", "+3"],
+        ["3", "-1.5", "-1.5"],  # a number in a text field is harmless
+        ["4", "@SUM(A1)", "4"],
+        ["5", "\tindented", "5"],
+        ["6", "a=b", "6"],
+        ["7", "-", "7"],
+    ]
+    folder = ctx.table(["id:integer", "note", "n:number"], rows)
+    return folder, [
+        ("t", 2, "note", "formula-injection"),
+        ("t", 3, "note", "formula-injection"),
+        ("t", 5, "note", "formula-injection"),
+        ("t", 6, "note", "formula-injection"),
+        ("t", 8, "note", "formula-injection"),
+    ]
 
 
 # --- failing cases: header and rows ------------------------------------------------------------
@@ -445,6 +513,77 @@ FAILING: list[Case] = [
     Case("unsafe-path-schema", "unsafe-path", _schema_outside),
     Case("unsafe-path-source-text-symlink", "unsafe-path", _source_text_symlinked_outside),
     Case("unsafe-path-source-text-absolute", "unsafe-path", _source_text_absolute),
+    Case("unsafe-path-backslash", "unsafe-path", _path_case("..\\outside.csv")),
+    Case("unsafe-path-backslash-inside", "unsafe-path", _path_case("data\\..\\..\\outside.csv")),
+    Case("unsafe-path-drive-letter", "unsafe-path", _path_case("C:\\outside.csv")),
+    Case("unsafe-path-drive-relative", "unsafe-path", _path_case("c:outside.csv")),
+    Case("unsafe-path-unc", "unsafe-path", _path_case("\\\\server\\share\\outside.csv")),
+    Case("unsafe-path-home", "unsafe-path", _path_case("~/outside.csv")),
+    Case("unsafe-path-percent-encoded", "unsafe-path", _path_case("%2e%2e/outside.csv")),
+    Case("unsafe-path-percent-encoded-upper", "unsafe-path", _path_case("%2E%2E%2Foutside.csv")),
+    Case("unsafe-path-file-url", "unsafe-path", _path_case("file:///etc/passwd")),
+    Case(
+        "unsafe-path-hard-link",
+        "unsafe-path",
+        _hard_linked_file,
+        message={"unsafe-path": "a hard link can lead outside the folder"},
+    ),
+    Case(
+        "remote-not-supported",
+        "remote-not-supported",
+        _remote_allowed,
+        options={"allow_remote": True},
+        message={"remote-not-supported": "download it into the package folder"},
+    ),
+    Case(
+        "limit-exceeded-file-bytes",
+        "limit-exceeded",
+        _limit(
+            {"t": {"fields": ["a"], "data": "a\n" + "x\n" * 20}},
+            [("t", None, None, "limit-exceeded")],
+        ),
+        options={"limits": Limits(file_bytes=40)},
+        message={"limit-exceeded": "raise it with --max-file-bytes"},
+    ),
+    Case(
+        "limit-exceeded-rows",
+        "limit-exceeded",
+        _limit(
+            {"t": {"fields": ["a:integer"], "data": "a\n1\n2\nx\ny\n"}},
+            [("t", 4, None, "limit-exceeded")],  # row 5 (y) is not read, so not reported
+        ),
+        options={"limits": Limits(rows=2)},
+        message={
+            "limit-exceeded": "row 4 and the rows after it were not read; raise it with --max-rows"
+        },
+    ),
+    Case(
+        "limit-exceeded-cell-chars",
+        "limit-exceeded",
+        _limit(
+            {"t": {"fields": ["a:integer", "b"], "data": "a,b\nx,长治\n2,长治市\n3,z\n"}},
+            [("t", 2, "a", "type-error"), ("t", 3, "b", "limit-exceeded")],
+        ),
+        options={"limits": Limits(cell_chars=2)},
+        message={"limit-exceeded": "a cell has 3 characters, over the limit of 2 characters"},
+    ),
+    Case(
+        "limit-exceeded-schema-file",
+        "limit-exceeded",
+        _big_schema_file,
+        options={"limits": Limits(descriptor_bytes=300)},
+        message={"limit-exceeded": "--max-descriptor-bytes"},
+    ),
+    Case("formula-injection", "formula-injection", _formula_cells),
+    Case(
+        "nul-byte",
+        "nul-byte",
+        lambda ctx: (
+            ctx.table(["a:integer", "b"], b"a,b\n1,x\x00y\n2\x00,z\n"),
+            [("t", 2, "b", "nul-byte"), ("t", 3, "a", "type-error")],
+        ),
+        message={"nul-byte": "UTF-16 or binary"},
+    ),
     Case("source-error-missing-file", "source-error", _missing_file),
     Case("source-error-empty-file", "source-error", _empty_file),
     Case("source-error-missing-schema", "source-error", _missing_schema_file),
@@ -852,6 +991,16 @@ def _symlink_inside(ctx: Ctx):
     return folder
 
 
+def _formula_lookalikes(ctx: Ctx):
+    rows = [["note", "n"], ["-1.5", "-2"], ["+3", "+3"], ["1e5", "1e5"], ["a=b", "0"], ["", "1"]]
+    return ctx.table(["note", "n:number"], rows)
+
+
+def _limits_boundary(ctx: Ctx):
+    # a cell of exactly the default limit in characters (three times as many bytes)
+    return ctx.table(["a"], "a\n" + "长" * Limits().cell_chars + "\n")
+
+
 def _header_only(ctx: Ctx):
     return ctx.table(["a:integer", "b"], "a,b\n")
 
@@ -979,7 +1128,9 @@ PASSING = [
     ("valid-keys", _keys_valid, ["primary-key", "foreign-key", "required-error", "schema-error"]),
     ("valid-gb18030-declared", _gb18030_declared, ["encoding-error", "resource-error"]),
     ("valid-bom-crlf", _bom_crlf, ["encoding-error", "incorrect-label", "blank-row"]),
-    ("valid-symlink-inside", _symlink_inside, ["unsafe-path"]),
+    ("valid-symlink-inside", _symlink_inside, ["unsafe-path", "remote-not-supported"]),
+    ("valid-formula-lookalikes", _formula_lookalikes, ["formula-injection", "nul-byte"]),
+    ("valid-limits-boundary", _limits_boundary, ["limit-exceeded"]),
     ("valid-header-only", _header_only, ["source-error"]),
     ("valid-no-schema", _no_schema, ["extra-label", "schema-error"]),
     ("valid-tsv", _tsv, ["format-error"]),
@@ -1029,7 +1180,8 @@ def test_every_check_code_has_a_failing_and_a_passing_case() -> None:
 def test_severities() -> None:
     assert {spec.severity for spec in CHECKS.values()} == {ERROR, WARNING}
     assert [code for code, spec in CHECKS.items() if spec.severity == WARNING] == [
-        "growth-implausible"
+        "growth-implausible",
+        "formula-injection",
     ]
 
 

@@ -631,3 +631,101 @@ def test_releases_folder_that_cannot_be_created_fails_cleanly(
     blocker.write_text("not a folder", encoding="utf-8")
     with pytest.raises(PublishFailed, match="cannot create the releases folder"):
         publish(bundled, out=blocker / "releases")
+
+
+# --- a full disk, and index.json is never torn ---------------------------------------------
+
+
+def test_disk_full_when_flushing_the_release_leaves_nothing(
+    published_out: Path, bundled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENOSPC often surfaces only at fsync (delayed allocation): the same clean refusal."""
+    before = snapshot(published_out)
+
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publish_module.os, "fsync", full)
+    with pytest.raises(PublishFailed, match="No space left on device") as caught:
+        publish(bundled, out=published_out, version="3.0.0")
+    monkeypatch.undo()
+    assert caught.value.exit_code == 2
+    assert version_folders(published_out) == ["2.0.0"]
+    assert leftovers(published_out) == []
+    after = snapshot(published_out)
+    assert after["index.json"] == before["index.json"]
+    assert after.keys() == before.keys()
+
+
+def test_a_failed_index_write_leaves_the_old_index_intact(
+    published_out: Path, bundled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index_before = (published_out / "index.json").read_bytes()
+    real_replace = os.replace
+
+    def full(src, dst, *args, **kwargs):
+        if str(dst).endswith("index.json"):
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(publish_module.os, "replace", full)
+    with pytest.raises(PublishFailed, match=r"published and complete, but index\.json"):
+        publish(bundled, out=published_out, version="3.0.0")
+    monkeypatch.undo()
+    assert (published_out / "index.json").read_bytes() == index_before
+    json.loads(index_before)  # still whole, valid JSON
+    assert leftovers(published_out) == []  # the temporary index is gone
+    assert sha256sum_check(published_out / "3.0.0").returncode == 0  # the release itself is whole
+    publish(bundled, out=published_out, version="4.0.0")  # the next publish rebuilds the index
+    index = json.loads((published_out / "index.json").read_text("utf-8"))
+    assert [r["version"] for r in index["releases"]] == ["4.0.0", "3.0.0", "2.0.0"]
+
+
+KILLED_IN_INDEX_WRITE = """
+import os, sys, time
+from changzhi_stats import publish
+real = os.replace
+def stalled(src, dst, *args, **kwargs):
+    if str(dst).endswith("index.json"):
+        open(sys.argv[3], "w").close()
+        time.sleep(60)
+    return real(src, dst, *args, **kwargs)
+os.replace = stalled
+publish(sys.argv[1], out=sys.argv[2], version="3.0.0")
+"""
+
+
+def test_a_publish_killed_while_writing_the_index_never_tears_it(
+    tmp_path: Path, published_out: Path, bundled: Path
+) -> None:
+    index_before = (published_out / "index.json").read_bytes()
+    marker = tmp_path / "writing-index"
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILLED_IN_INDEX_WRITE, str(bundled), str(published_out), marker],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert time.monotonic() < deadline, "the publish never reached the index"
+            time.sleep(0.02)
+        temporary = list(published_out.glob(".index-*"))
+        assert len(temporary) == 1 and json.loads(temporary[0].read_text("utf-8"))
+        os.kill(process.pid, signal.SIGKILL)  # the new index is written, not yet renamed
+    finally:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        if process.stderr:
+            process.stderr.close()
+    assert (published_out / "index.json").read_bytes() == index_before
+    json.loads(index_before)
+    assert version_folders(published_out) == ["2.0.0", "3.0.0"]  # complete, renamed in place
+    assert sha256sum_check(published_out / "3.0.0").returncode == 0
+
+    publish(bundled, out=published_out, version="4.0.0")
+    assert leftovers(published_out) == []  # the stale temporary index is cleared
+    index = json.loads((published_out / "index.json").read_text("utf-8"))
+    assert [r["version"] for r in index["releases"]] == ["4.0.0", "3.0.0", "2.0.0"]

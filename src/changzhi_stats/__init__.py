@@ -1,19 +1,27 @@
 """changzhi-stats: validate and publish open government statistics as Frictionless packages."""
 
+from .diff import Diff, diff
 from .errors import CzStatsError, PackageUnreadable, PublishFailed, PublishRefused
+from .limits import Limits
 from .publish import Release, publish
 from .report import Problem, Report
 from .validate import validate
+from .verify import Verification, verify
 
 __all__ = [
     "CzStatsError",
+    "Diff",
+    "Limits",
     "PackageUnreadable",
     "Problem",
     "PublishFailed",
     "PublishRefused",
     "Release",
     "Report",
+    "Verification",
+    "diff",
     "publish",
     "validate",
+    "verify",
 ]
 __version__ = "0.1.0"

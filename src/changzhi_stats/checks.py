@@ -215,6 +215,14 @@ _ALL = (
     ),
     # --- spreadsheet safety ------------------------------------------------------------------
     _spec(
+        "nul-byte",
+        ERROR,
+        "cell",
+        "NUL byte in text",
+        "the text contains a NUL byte (U+0000), which databases and many tools refuse; "
+        "the file may be UTF-16 or binary: save it as UTF-8 text",
+    ),
+    _spec(
         "formula-injection",
         WARNING,
         "cell",

@@ -5,15 +5,20 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 
 from . import __version__
+from .diff import diff as diff_packages
 from .errors import CzStatsError, PublishRefused
+from .htmlreport import html_report
+from .limits import OPTIONS, Limits, describe_bytes, parse_size
 from .progress import TerminalProgress
 from .publish import publish as publish_package
 from .report import DEFAULT_MAX_ERRORS
 from .validate import validate as validate_package
+from .verify import verify as verify_release
 
 _FORMAT = click.option(
     "--format",
@@ -30,6 +35,59 @@ _MAX_ERRORS = click.option(
     show_default=True,
     help="List at most this many problems per severity; counts stay exact.",
 )
+
+
+class _Size(click.ParamType):
+    """A byte count: 8G, 512M, 64KiB or a plain number."""
+
+    name = "size"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        try:
+            size = parse_size(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        if size < 1:
+            self.fail("must be at least 1 byte", param, ctx)
+        return size
+
+
+_LIMIT_HELP = {
+    "descriptor_bytes": "Largest datapackage.json, schema or dialect file (e.g. 64M).",
+    "descriptor_depth": "Deepest JSON nesting of a descriptor.",
+    "file_bytes": "Largest data file read (e.g. 20G).",
+    "rows": "Most data rows read per resource.",
+    "columns": "Most columns per resource.",
+    "cell_chars": "Longest cell, in characters.",
+}
+
+
+def _limit_options(function: Callable) -> Callable:
+    """``--allow-remote`` and one ``--max-…`` option per limit of :class:`Limits`."""
+    defaults = Limits()
+    for name in reversed(list(OPTIONS)):
+        default = getattr(defaults, name)
+        sized = name.endswith("_bytes")
+        shown = describe_bytes(default) if sized else f"{default:,}"
+        function = click.option(
+            OPTIONS[name],
+            name,
+            type=_Size() if sized else click.IntRange(min=1),
+            default=default,
+            help=f"{_LIMIT_HELP[name]}  [default: {shown}]",
+        )(function)
+    return click.option(
+        "--allow-remote",
+        is_flag=True,
+        help="Let resource paths be URLs (not fetched yet: reported as remote-not-supported).",
+    )(function)
+
+
+def _limits(options: dict) -> Limits:
+    """Take the limit options out of ``options`` (what is left goes to the API as it is)."""
+    return Limits(**{name: options.pop(name) for name in OPTIONS})
 
 
 @click.group()
@@ -71,21 +129,63 @@ def _close(progress: TerminalProgress | None) -> None:
 
 @main.command()
 @click.argument("datapackage", required=False)
-@_FORMAT
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "html"]),
+    default="text",
+    show_default=True,
+    help="text for people; json (on stdout only) for programs; html: one self-contained page "
+    "with the bad cells highlighted (to -o FILE, else stdout).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report to this file instead of stdout.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    help="Language of the messages (default: the locale, LC_ALL/LC_MESSAGES/LANG; else en).",
+)
 @click.option("--strict", is_flag=True, help="Warnings fail validation too.")
 @_MAX_ERRORS
-def validate(datapackage: str | None, fmt: str, strict: bool, max_errors: int) -> None:
+@_limit_options
+def validate(
+    datapackage: str | None,
+    fmt: str,
+    output: str | None,
+    lang: str | None,
+    strict: bool,
+    max_errors: int,
+    **options,
+) -> None:
     """Check DATAPACKAGE (default: the bundled Changzhi package) down to the cell.
 
     Exit 0 valid, 1 invalid, 2 the package could not be read at all.
     """
+    limits = _limits(options)
     report = _run(
-        lambda progress: validate_package(datapackage, max_errors=max_errors, progress=progress)
+        lambda progress: validate_package(
+            datapackage,
+            max_errors=max_errors,
+            progress=progress,
+            limits=limits,
+            lang=lang,
+            **options,
+        )
     )
     if fmt == "json":
-        click.echo(report.to_json())
+        rendered = report.to_json()
+    elif fmt == "html":
+        rendered = _run(lambda progress: html_report(report))
     else:
-        click.echo(report.to_text())
+        rendered = report.to_text()
+    if output:
+        Path(output).write_text(rendered + "\n", encoding="utf-8")
+    else:
+        click.echo(rendered)
     failed = not report.valid or (strict and report.warning_count > 0)
     sys.exit(1 if failed else 0)
 
@@ -100,18 +200,46 @@ def validate(datapackage: str | None, fmt: str, strict: bool, max_errors: int) -
     type=click.Path(file_okay=False),
     help="Folder that holds the releases and index.json.",
 )
+@click.option(
+    "--bump",
+    type=click.Choice(["auto", "major", "minor", "patch"]),
+    help="Publish the next version of the latest release instead of --version; auto: the "
+    "bump `cz-stats diff` proposes.",
+)
+@click.option(
+    "--base-url",
+    help="URL the releases folder is served from; DCAT-AP download URLs start with it "
+    "(relative without it).",
+)
 @_FORMAT
 @_MAX_ERRORS
+@_limit_options
 def publish(
-    datapackage: str | None, version: str | None, out: str, fmt: str, max_errors: int
+    datapackage: str | None,
+    version: str | None,
+    out: str,
+    bump: str | None,
+    base_url: str | None,
+    fmt: str,
+    max_errors: int,
+    **options,
 ) -> None:
     """Validate DATAPACKAGE and publish it as an immutable release in OUT/VERSION.
 
     Exit 0 published, 1 refused (invalid data, version exists or not newer), 2 unreadable.
     """
+    limits = _limits(options)
     release = _run(
         lambda progress: publish_package(
-            datapackage, version=version, out=out, max_errors=max_errors, progress=progress
+            datapackage,
+            version=version,
+            out=out,
+            max_errors=max_errors,
+            progress=progress,
+            bump=bump,
+            base_url=base_url,
+            limits=limits,
+            **options,
         )
     )
     if fmt == "json":
@@ -125,3 +253,31 @@ def publish(
             click.echo(
                 f"{release.report.warning_count} warning(s); see `cz-stats validate`", err=True
             )
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@_FORMAT
+def diff(old: str, new: str, fmt: str) -> None:
+    """Compare OLD and NEW (each a release folder or a package) and propose a version bump.
+
+    Exit 0 no differences, 1 differences found, 2 a side could not be read.
+    """
+    result = _run(lambda progress: diff_packages(old, new))
+    click.echo(result.to_json() if fmt == "json" else result.to_text())
+    sys.exit(0 if result.identical else 1)
+
+
+@main.command()
+@click.argument("release")
+@_FORMAT
+def verify(release: str, fmt: str) -> None:
+    """Check that the release folder RELEASE is exactly what was published.
+
+    Exit 0 intact, 1 tampered or incomplete (each file and problem named), 2 not a release
+    folder at all.
+    """
+    result = _run(lambda progress: verify_release(release))
+    click.echo(result.to_json() if fmt == "json" else result.to_text())
+    sys.exit(0 if result.intact else 1)

@@ -188,7 +188,9 @@ class CsvSource:
             yield self._frame(empty, np.array([], dtype=np.int64), invalid[used:], findings, after)
 
     def _unreadable(self, exc: Exception, findings: Findings, *, decoded: bool, threads: bool):
-        if not decoded and "UTF8" in str(exc):
+        # pyarrow cannot hand back a row of the wrong width that is not UTF-8 either (it fails
+        # with a parse error): any parse error is re-tried decoded, which locates the bad bytes
+        if not decoded and isinstance(exc, pa.ArrowInvalid):
             raise _Restart(decoded=True, threads=threads)
         self._fail(findings, f"{self.resource.path.name}: cannot be parsed as CSV: {exc}")
 

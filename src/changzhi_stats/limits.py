@@ -23,6 +23,7 @@ class Limits:
     descriptor_depth: int = 64  # JSON nesting (a Data Package needs about 8)
     file_bytes: int = 8 * GIB  # each data file
     rows: int = 100_000_000  # data rows per resource
+    columns: int = 16_384  # columns per resource: the most a spreadsheet holds
     cell_chars: int = 32_767  # characters per cell: the most a spreadsheet cell holds
 
     def __post_init__(self) -> None:
@@ -42,6 +43,7 @@ OPTIONS = {
     "descriptor_depth": "--max-descriptor-depth",
     "file_bytes": "--max-file-bytes",
     "rows": "--max-rows",
+    "columns": "--max-columns",
     "cell_chars": "--max-cell-chars",
 }
 

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import copy
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources as importlib_resources
 from pathlib import Path
 
 from .errors import PackageUnreadable
+from .limits import Limits, describe_bytes, json_depth
 from .paths import is_remote, unsafe_reason
 from .report import Problem, make_problem
 
-MAX_DESCRIPTOR_BYTES = 16 * 1024 * 1024
+MAX_DESCRIPTOR_BYTES = Limits().descriptor_bytes  # the default; see Limits.descriptor_bytes
 TABULAR_FORMATS = {"csv": ",", "tsv": "\t", "txt": ","}
 _FRICTIONLESS_CODES = {
     "package-error": "package-error",
@@ -50,6 +52,14 @@ class PackageSpec:
     descriptor: dict
     resources: list[ResourceSpec] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    limits: Limits = field(default_factory=Limits)
+    allow_remote: bool = False
+    # frictionless-py's verdict on the descriptor, computed in a thread while the data is read
+    _judged: Future | None = None
+
+    def descriptor_problems(self) -> list[Problem]:
+        """Everything found wrong with the descriptor (waits for frictionless-py's verdict)."""
+        return self.problems + (self._judged.result() if self._judged is not None else [])
 
     def resource(self, name: str) -> ResourceSpec | None:
         return next((r for r in self.resources if r.name == name), None)
@@ -71,44 +81,91 @@ def bundled_schemas_path() -> Path:
     return Path(__file__).resolve().parents[2] / "schemas"
 
 
-def load_package(source: str | Path | None = None) -> PackageSpec:
-    """Resolve ``source`` (a descriptor, its folder, or None for the bundled package)."""
+def load_package(
+    source: str | Path | None = None,
+    *,
+    limits: Limits | None = None,
+    allow_remote: bool = False,
+) -> PackageSpec:
+    """Resolve ``source`` (a descriptor, its folder, or None for the bundled package).
+
+    ``limits`` bounds what is read (default: :class:`Limits`). ``allow_remote`` lets URLs
+    through the path check; fetching them is not supported yet, so they are reported as
+    ``remote-not-supported`` instead of ``unsafe-path``.
+    """
+    limits = limits or Limits()
     if source is None:
         path = bundled_package_path()
     else:
         text = str(source)
         if is_remote(text):
+            if allow_remote:
+                raise PackageUnreadable(
+                    f"{text}: remote packages cannot be fetched yet (--allow-remote does not "
+                    "fetch); download it and validate the local copy"
+                )
             raise PackageUnreadable(
                 f"{text}: remote packages are not read; download it and validate the local copy"
             )
         path = Path(text)
-        if path.is_dir():
-            path = path / "datapackage.json"
-    descriptor = _read_json(path, what="package descriptor")
+        try:
+            if path.is_dir():
+                path = path / "datapackage.json"
+        except (OSError, ValueError) as exc:  # a name too long, a NUL byte
+            raise PackageUnreadable(f"{text}: cannot be read: {exc}") from None
+    descriptor = _read_json(path, what="package descriptor", limits=limits)
     if not isinstance(descriptor, dict):
         raise PackageUnreadable(f"{path}: a package descriptor must be a JSON object")
-    package = PackageSpec(descriptor_path=path, base=path.parent, descriptor=descriptor)
+    package = PackageSpec(
+        descriptor_path=path,
+        base=path.parent,
+        descriptor=descriptor,
+        limits=limits,
+        allow_remote=allow_remote,
+    )
     _load_resources(package)
-    _metadata_problems(package)
+    # Importing frictionless-py alone takes a third of a second: overlap it with reading data.
+    package._judged = _JUDGE.submit(_metadata_problems, package)
     return package
 
 
-def _read_json(path: Path, *, what: str) -> object:
+class _OverLimit(PackageUnreadable):
+    """A JSON file over a limit (for a schema or dialect file: a ``limit-exceeded`` finding)."""
+
+    def __init__(self, path: Path, what: str, limit: str, hint: str) -> None:
+        super().__init__(f"{path}: {what}, over the limit of {limit}; {hint}")
+        self.what, self.limit, self.hint = what, limit, hint
+
+
+def _read_json(path: Path, *, what: str, limits: Limits) -> object:
     try:
         size = path.stat().st_size
-        if size > MAX_DESCRIPTOR_BYTES:
-            raise PackageUnreadable(
-                f"{path}: {what} is {size} bytes, over the limit of {MAX_DESCRIPTOR_BYTES}"
+        if size > limits.descriptor_bytes:
+            raise _OverLimit(
+                path,
+                f"the {what} is {describe_bytes(size)}",
+                describe_bytes(limits.descriptor_bytes),
+                limits.raise_hint("descriptor_bytes"),
             )
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:  # read no more than the limit, even if it grew
+            raw = handle.read(limits.descriptor_bytes + 1)
     except FileNotFoundError:
         raise PackageUnreadable(f"{path}: no such file") from None
     except IsADirectoryError:
         raise PackageUnreadable(f"{path}: is a folder, not a {what}") from None
-    except OSError as exc:
-        raise PackageUnreadable(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise PackageUnreadable(
+            f"{path}: cannot read {what}: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
+    if len(raw) > limits.descriptor_bytes:
+        raise _OverLimit(
+            path,
+            f"the {what} is over {describe_bytes(limits.descriptor_bytes)}",
+            describe_bytes(limits.descriptor_bytes),
+            limits.raise_hint("descriptor_bytes"),
+        )
     try:
-        return json.loads(raw.decode("utf-8-sig"))
+        value = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise PackageUnreadable(f"{path}: {what} is not UTF-8 (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
@@ -116,7 +173,18 @@ def _read_json(path: Path, *, what: str) -> object:
             f"{path}: {what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
     except RecursionError:
-        raise PackageUnreadable(f"{path}: {what} is nested too deeply") from None
+        value = None
+        depth = limits.descriptor_depth + 1
+    else:
+        depth = json_depth(value)
+    if depth > limits.descriptor_depth:
+        raise _OverLimit(
+            path,
+            f"the {what} nests {'too deeply' if value is None else f'{depth} levels deep'}",
+            f"{limits.descriptor_depth} levels",
+            limits.raise_hint("descriptor_depth"),
+        )
+    return value
 
 
 def _load_part(package: PackageSpec, value: object, *, what: str, resource: str) -> dict | None:
@@ -126,14 +194,22 @@ def _load_part(package: PackageSpec, value: object, *, what: str, resource: str)
     if isinstance(value, dict):
         return value
     if isinstance(value, str):
-        why = unsafe_reason(value, package.base)
-        if why:
-            package.problems.append(
-                make_problem("unsafe-path", resource=resource, value=value, path=value, why=why)
-            )
+        if _refused_path(package, value, resource):
             return None
         try:
-            loaded = _read_json(package.base / value, what=what)
+            loaded = _read_json(package.base / value, what=f"{what} file", limits=package.limits)
+        except _OverLimit as exc:
+            package.problems.append(
+                make_problem(
+                    "limit-exceeded",
+                    resource=resource,
+                    what=exc.what,
+                    limit=exc.limit,
+                    consequence="the resource was not read",
+                    hint=exc.hint,
+                )
+            )
+            return None
         except PackageUnreadable as exc:
             package.problems.append(make_problem("source-error", resource=resource, note=str(exc)))
             return None
@@ -177,12 +253,10 @@ def _resource_spec(package: PackageSpec, descriptor: dict, name: str) -> Resourc
         note = "multipart resources (a list of paths) are not supported yet; not validated"
         package.problems.append(make_problem("format-error", resource=name, note=note))
         return None
-    why = unsafe_reason(path_value, package.base)
-    if why:
-        package.problems.append(
-            make_problem("unsafe-path", resource=name, value=path_value, path=path_value, why=why)
-        )
+    if _refused_path(package, path_value, name):
         return None
+    if descriptor.get("type") == "file" and descriptor.get("schema") is None:
+        return None  # a plain file (Data Package v2), e.g. a release's Parquet copy: not a table
     fmt = str(descriptor.get("format") or Path(path_value).suffix.lstrip(".") or "csv").lower()
     schema = _load_part(package, descriptor.get("schema"), what="schema", resource=name)
     dialect = _load_part(package, descriptor.get("dialect"), what="dialect", resource=name)
@@ -205,7 +279,26 @@ def _resource_spec(package: PackageSpec, descriptor: dict, name: str) -> Resourc
     )
 
 
-def _metadata_problems(package: PackageSpec) -> None:
+def _refused_path(package: PackageSpec, path: object, resource: str) -> bool:
+    """Report a path that may not be read (``unsafe-path``, or a URL we cannot fetch)."""
+    if package.allow_remote and isinstance(path, str) and is_remote(path):
+        package.problems.append(
+            make_problem("remote-not-supported", resource=resource, value=path, path=path)
+        )
+        return True
+    why = unsafe_reason(path, package.base)
+    if why:
+        package.problems.append(
+            make_problem("unsafe-path", resource=resource, value=path, path=path, why=why)
+        )
+        return True
+    return False
+
+
+_JUDGE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cz-stats-descriptor")
+
+
+def _metadata_problems(package: PackageSpec) -> list[Problem]:
     """Let frictionless-py judge the descriptor against the standard's profiles."""
     import frictionless  # imported late: it is slow to import and only needed here
 
@@ -221,13 +314,15 @@ def _metadata_problems(package: PackageSpec) -> None:
     except Exception as exc:  # frictionless raises on some malformed descriptors
         errors = [getattr(exc, "error", None) or exc]
     ours = {f'path "{p.value}" is not safe' for p in package.problems if p.check == "unsafe-path"}
+    problems = []
     for error in errors:
         kind = getattr(error, "type", "package-error")
         note = getattr(error, "note", None) or str(error)
         if note in ours:
             continue  # already reported, with the reason, as unsafe-path
         code = _FRICTIONLESS_CODES.get(kind, "package-error")
-        package.problems.append(make_problem(code, note=note))
+        problems.append(make_problem(code, note=note))
+    return problems
 
 
 def _inline_parts(package: PackageSpec, descriptor: object) -> object:

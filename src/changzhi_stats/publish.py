@@ -16,10 +16,13 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from . import dcat
+from .diff import BUMPS, Diff, Side, compare, next_version
 from .errors import PublishFailed, PublishRefused
+from .limits import Limits
 from .package import PackageSpec, load_package
 from .report import DEFAULT_MAX_ERRORS, Findings, Report
 from .validate import Progress, check_package
@@ -38,6 +41,7 @@ class Release:
     files: tuple[str, ...]
     datapackage_sha256: str
     report: Report
+    changes: dict | None = None  # the summary of changes.json (see index.json)
 
     def to_dict(self) -> dict:
         return {
@@ -45,6 +49,7 @@ class Release:
             "path": str(self.path),
             "files": list(self.files),
             "datapackage_sha256": self.datapackage_sha256,
+            "changes": self.changes,
         }
 
 
@@ -56,13 +61,29 @@ def publish(
     created: str | None = None,
     max_errors: int = DEFAULT_MAX_ERRORS,
     progress: Progress | None = None,
+    bump: str | None = None,
+    base_url: str | None = None,
+    limits: Limits | None = None,
+    allow_remote: bool = False,
 ) -> Release:
     """Validate ``source`` and, if it has no errors, publish it as ``out/<version>/``.
 
+    ``bump="auto"`` publishes the version :func:`~changzhi_stats.diff` proposes against the
+    latest release (``"major"``, ``"minor"``, ``"patch"`` force one); the first release takes
+    the package's version. ``base_url`` is where ``out`` will be served: the DCAT-AP download
+    URLs start with it (relative without it).
+
     Raises :class:`PublishRefused` (invalid data, a version that exists or is not newer) or
     :class:`PublishFailed` (the disk said no); in both cases nothing is left behind.
+    ``limits`` and ``allow_remote`` are as for :func:`~changzhi_stats.validate`.
     """
-    package = load_package(source)
+    package = load_package(source, limits=limits, allow_remote=allow_remote)
+    out = Path(out)
+    previous: tuple[str, Diff] | None = None
+    if bump is not None:
+        if version is not None:
+            raise PublishRefused("give a version or a bump, not both")
+        version, previous = _bumped(package, out, bump)
     if version is None:  # an explicit "" is refused below, not replaced
         version = str(package.descriptor.get("version") or "")
     if not SEMVER.match(version):
@@ -70,7 +91,6 @@ def publish(
             f"version {version!r} is not of the form X.Y.Z; give --version or set the "
             "package's 'version'"
         )
-    out = Path(out)
     with contextlib.suppress(OSError):  # unreadable: the check under the lock will tell
         _refuse_unless_newer(out, version)  # first without the lock: a refusal creates not even it
     made = [p for p in (out, out / ".lock") if not p.exists()]
@@ -85,7 +105,9 @@ def publish(
         with _locked(out):
             _refuse_unless_newer(out, version)
             _clear_stale_staging(out)
-            release = _stage_and_rename(package, out, version, created, max_errors, progress)
+            release = _stage_and_rename(
+                package, out, version, created, max_errors, progress, previous, base_url
+            )
     except PublishRefused:
         for path in reversed(made):  # refused: leave the folder as we found it
             with contextlib.suppress(OSError):
@@ -97,16 +119,58 @@ def publish(
     return release
 
 
-def _stage_and_rename(package, out, version, created, max_errors, progress) -> Release:
+def _bumped(package: PackageSpec, out: Path, bump: str) -> tuple[str, tuple[str, Diff] | None]:
+    """The version a bump gives against the latest release, and the diff it was judged by."""
+    if bump not in ("auto", *BUMPS):
+        raise PublishRefused(f"bump {bump!r} is not one of auto, major, minor, patch")
+    try:
+        existing = published_versions(out)
+    except OSError:
+        existing = []
+    if not existing:  # the first release: the package's own version
+        return str(package.descriptor.get("version") or ""), None
+    latest = existing[0]
+    if bump != "auto":
+        return next_version(latest, bump), None
+    changes = compare(load_package(out / latest), package)
+    if changes.bump is None:
+        raise PublishRefused(f"nothing changed since release {latest}; nothing to publish")
+    return next_version(latest, changes.bump), (latest, changes)
+
+
+def _changes(package: PackageSpec, out: Path, version: str, rows: dict[str, int], known) -> Diff:
+    """The changes of ``version`` against the newest release before it (under the lock)."""
+    older = [v for v in published_versions(out) if _version_key(v) < _version_key(version)]
+    new = Side(".", "release", version)
+    if not older:
+        order = [r.name for r in package.resources]
+        initial = {name: rows[name] for name in sorted(rows, key=order.index)}
+        return Diff(None, new, initial_rows=initial)
+    previous = older[0]
+    found = known[1] if known and known[0] == previous else None
+    found = found or compare(load_package(out / previous), package)
+    return replace(found, old=Side(f"../{previous}", "release", previous), new=new)
+
+
+def _summary(changes: dict) -> dict:
+    return {
+        "previous": (changes.get("old") or {}).get("version"),
+        "bump": changes.get("bump"),
+        **(changes.get("summary") or {}),
+    }
+
+
+def _stage_and_rename(
+    package, out, version, created, max_errors, progress, previous=None, base_url=None
+) -> Release:
     """Validate while writing into a hidden staging folder; rename it into place if valid."""
     try:
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX + version + "-", dir=out))
     except OSError as exc:
         raise PublishFailed(f"{out}: cannot write: {exc.strerror or exc}") from None
-    writer = ReleaseWriter(staging, package)
+    writer = ReleaseWriter(staging, package, version, base_url)
     try:
         findings = Findings(max_errors)
-        findings.extend(package.problems)
         report, lookups = check_package(package, findings, sink=writer, progress=progress)
         if not report.valid:
             raise PublishRefused(
@@ -114,7 +178,9 @@ def _stage_and_rename(package, out, version, created, max_errors, progress) -> R
                 "run `cz-stats validate` to see them",
                 report,
             )
-        files = writer.finish(version, created, lookups)
+        changes = _changes(package, out, version, writer.rows, previous)
+        changes_dict = changes.to_dict()
+        files = writer.finish(version, created, lookups, changes_dict, changes.to_markdown())
         _fsync_tree(staging)
         os.rename(staging, out / version)
     except BaseException as exc:
@@ -129,12 +195,15 @@ def _stage_and_rename(package, out, version, created, max_errors, progress) -> R
     digest = sha256(out / version / "datapackage.json")
     try:
         _update_index(out, package, version, digest)
+        versions = published_versions(out)
+        catalog = dcat.catalog_document(out, versions, package.descriptor, base_url)
+        _write_atomically(out / dcat.CATALOG_FILE, dcat.dumps(catalog))
     except OSError as exc:
         raise PublishFailed(
-            f"{out / version} is published and complete, but index.json could not be "
-            f"updated ({exc.strerror or exc}); the next publish rebuilds it"
+            f"{out / version} is published and complete, but index.json or catalog.jsonld "
+            f"could not be updated ({exc.strerror or exc}); the next publish rebuilds them"
         ) from None
-    return Release(version, out / version, tuple(files), digest, report)
+    return Release(version, out / version, tuple(files), digest, report, _summary(changes_dict))
 
 
 @contextlib.contextmanager
@@ -180,6 +249,9 @@ def _clear_stale_staging(out: Path) -> None:
     """Remove what an interrupted publish left (we hold the lock, so none is in progress)."""
     for stale in out.glob(STAGING_PREFIX + "*"):
         shutil.rmtree(stale, ignore_errors=True)
+    for stale in out.glob(".index-*"):  # the temporary index of a publish killed mid-write
+        with contextlib.suppress(OSError):
+            stale.unlink()
 
 
 def _fsync_tree(root: Path) -> None:
@@ -196,26 +268,35 @@ def _update_index(out: Path, package: PackageSpec, version: str, digest: str) ->
     """Rewrite ``index.json`` atomically: every version present, newest first."""
     index_path = out / "index.json"
     old = {}
-    with contextlib.suppress(OSError, ValueError):
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):  # absent or mangled
         old = {r["version"]: r for r in json.loads(index_path.read_text("utf-8"))["releases"]}
     today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     releases = []
     for found in published_versions(out):
-        entry = old.get(found) or {
-            "version": found,
-            "published": today,
-            "datapackage_sha256": sha256(out / found / "datapackage.json"),
-            "path": f"{found}/datapackage.json",
-        }
+        entry = old.get(found)
+        if entry is None:
+            entry = {
+                "version": found,
+                "published": today,
+                "datapackage_sha256": sha256(out / found / "datapackage.json"),
+                "path": f"{found}/datapackage.json",
+            }
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                changes = json.loads((out / found / "changes.json").read_text("utf-8"))
+                entry["changes"] = _summary(changes)
         releases.append(entry)
     index = {"name": package.descriptor.get("name"), "releases": releases}
-    fd, temp = tempfile.mkstemp(prefix=".index-", dir=out)
+    _write_atomically(index_path, json.dumps(index, ensure_ascii=False, indent=2) + "\n")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, temp = tempfile.mkstemp(prefix=".index-", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(index, ensure_ascii=False, indent=2) + "\n")
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp, index_path)
+        os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
+from . import i18n
 from .checks import ERROR, WARNING, spec
 
 DEFAULT_MAX_ERRORS = 1000
@@ -23,9 +24,17 @@ class Problem:
     check: str
     severity: str
     message: str
+    # what the message was made from, to render it in another language (not in to_dict())
+    params: dict | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "params"}
+
+    def localized(self, lang: str) -> Problem:
+        """The same problem with its message in ``lang`` (``"en"`` or ``"zh"``)."""
+        if self.params is None:
+            return self
+        return replace(self, message=i18n.render(self.check, self.params, lang))
 
 
 def make_problem(
@@ -40,8 +49,9 @@ def make_problem(
     """Build a problem whose message and severity come from the check's declaration."""
     check_spec = spec(check)
     shown = None if value is None else str(value)
-    message = check_spec.template.format(value=shown, field=field, **params)
-    return Problem(resource, row, field, shown, check, check_spec.severity, message)
+    params = {"value": shown, "field": field, **params}
+    message = check_spec.template.format(**params)
+    return Problem(resource, row, field, shown, check, check_spec.severity, message, params)
 
 
 class Findings:
@@ -95,6 +105,16 @@ class Report:
     rows: int = 0
     seconds: float = 0.0
     package: str | None = None
+    lang: str = "en"  # the language of the messages and of to_text()
+
+    def localized(self, lang: str) -> Report:
+        """The same report with every message (and ``to_text()``) in ``lang``."""
+        return replace(
+            self,
+            errors=[p.localized(lang) for p in self.errors],
+            warnings=[p.localized(lang) for p in self.warnings],
+            lang=lang,
+        )
 
     @property
     def valid(self) -> bool:
@@ -169,6 +189,8 @@ class Report:
 
     def to_text(self) -> str:
         """A calm, exact, human answer: one line per problem, then the tally."""
+        if self.lang == "zh":
+            return self._to_text_zh()
         lines: list[str] = []
         where = self.package or "package"
         for problem in self.errors + self.warnings:
@@ -180,18 +202,37 @@ class Report:
             shown = "" if problem.value is None else f" value {_clip(problem.value)!r}:"
             lines.append(f"{problem.severity}: {place}:{shown} {problem.message} [{problem.check}]")
         if self.capped:
-            lines.append(
-                f"(listing capped at {self.max_errors} per severity; counts below are exact; "
-                "raise --max-errors to see more)"
-            )
+            lines.append(i18n.word("capped", cap=self.max_errors))
+        return "\n".join([*lines, self._tally()])
+
+    def _to_text_zh(self) -> str:
+        lines: list[str] = []
+        where = self.package or i18n.word("package", "zh")
+        for problem in self.errors + self.warnings:
+            place = problem.resource or where
+            if problem.row is not None:
+                place += "，" + i18n.word("row", "zh", row=problem.row)
+            if problem.field is not None:
+                place += f"，字段 {problem.field!r}"
+            shown = "" if problem.value is None else f"值 {_clip(problem.value)!r}："
+            severity = i18n.word(problem.severity, "zh")
+            lines.append(f"{severity}：{place}：{shown}{problem.message} [{problem.check}]")
+        if self.capped:
+            lines.append(i18n.word("capped", "zh", cap=self.max_errors))
+        return "\n".join([*lines, self._tally()])
+
+    def _tally(self) -> str:
         tally = ", ".join(f"{code} {n}" for code, n in self.counts.items())
-        verdict = "valid" if self.valid else "INVALID"
-        lines.append(
-            f"{where}: {verdict}: {self.error_count} error(s), {self.warning_count} warning(s) "
-            f"in {self.resources} resource(s), {self.rows} row(s)"
-            + (f" ({tally})" if tally else "")
-        )
-        return "\n".join(lines)
+        return i18n.word(
+            "tally",
+            self.lang,
+            where=self.package or i18n.word("package", self.lang),
+            verdict=i18n.word("valid" if self.valid else "invalid", self.lang),
+            errors=self.error_count,
+            warnings=self.warning_count,
+            resources=self.resources,
+            rows=self.rows,
+        ) + (f" ({tally})" if tally else "")
 
 
 def _fair_share(problems: list[Problem], cap: int) -> list[Problem]:

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from .fieldtypes import explain
+from .fieldtypes import NUMBER, explain
 from .tables import ROW
 
 Builder = Callable[..., "Failure"]
 BUILDERS: dict[str, Builder] = {}
+FORMULA_START = r"^[=+\-@\t\r]"  # what makes a spreadsheet read a cell as a formula
 
 
 @dataclass(frozen=True)
@@ -132,3 +133,15 @@ def _foreign_key(names: tuple[str, ...], allowed: pl.Series) -> Failure:
     complete = pl.all_horizontal([k.is_not_null() for k in keys])
     key = keys[0] if len(keys) == 1 else pl.concat_str(keys, separator="\x1f")
     return Failure(complete & ~key.is_in(allowed.implode()))
+
+
+@builder("formula-injection")
+def _formula_injection(name: str) -> Failure:
+    """Text a spreadsheet would run as a formula: it starts like one and is not a number."""
+    value = raw(name)
+    return Failure(value.str.contains(FORMULA_START) & ~value.str.contains(NUMBER))
+
+
+@builder("nul-byte")
+def _nul_byte(name: str) -> Failure:
+    return Failure(raw(name).str.contains("\x00", literal=True))

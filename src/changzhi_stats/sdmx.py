@@ -104,13 +104,13 @@ def sdmx_time_period(period: str) -> str:
 class SdmxOutput:
     """Writes the SDMX-CSV copy as the observation batches stream past."""
 
-    def __init__(self, staging: Path) -> None:
+    def __init__(self, staging: Path, structure: str) -> None:
         self.path = staging / SDMX_PATH
         self.handle: BinaryIO = open(self.path, "wb")
         self.header = True
         self.periods: set[str] = set()
         self.regions: set[str] = set()
-        self.structure = "{structure}"  # filled at finish, when the version is known
+        self.structure = structure
 
     def write(self, frame: pl.DataFrame) -> None:
         periods = frame["period"].drop_nulls().unique().to_list()
@@ -141,12 +141,6 @@ class SdmxOutput:
 
     def close(self) -> None:
         self.handle.close()
-
-    def finish(self, structure: str) -> None:
-        """Close, and put the dataflow reference (it names the version) into every row."""
-        self.close()
-        data = self.path.read_bytes()
-        self.path.write_bytes(data.replace(b"{structure}", structure.encode("utf-8")))
 
 
 def _safe_time(period: str) -> str:

@@ -63,6 +63,11 @@ def plan(schema: dict, present: set[str], absent: frozenset[str] = frozenset()) 
             result.typed[name] = pl.col(name)
             continue
         result.rules.append(Rule("type-error", name, "type", {"name": name, "spec": spec}))
+        if (spec.get("type") or "string") == "string":
+            result.rules.append(Rule("nul-byte", name, "nul-byte", {"name": name}))
+            result.rules.append(
+                Rule("formula-injection", name, "formula-injection", {"name": name})
+            )
         result.rules.extend(
             _constraint_rules(spec, name, name in primary, name in absent, result.notes)
         )

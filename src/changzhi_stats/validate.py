@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from . import engine, statrules
+from . import engine, i18n, statrules
 from .csvsource import CsvSource
+from .limits import Limits, describe_bytes
 from .model import Loaded, enrich
 from .package import PackageSpec, ResourceSpec, load_package
 from .report import DEFAULT_MAX_ERRORS, Findings, Report, make_problem
@@ -37,19 +38,25 @@ def validate(
     *,
     max_errors: int = DEFAULT_MAX_ERRORS,
     progress: Progress | None = None,
+    limits: Limits | None = None,
+    allow_remote: bool = False,
+    lang: str | None = None,
 ) -> Report:
     """Validate the package at ``source`` (None: the bundled Changzhi package).
 
     Bad data never raises: it is in the report. :class:`~changzhi_stats.errors.PackageUnreadable`
-    means the descriptor itself could not be read.
+    means the descriptor itself could not be read. ``limits`` bounds what is read (see
+    :class:`~changzhi_stats.limits.Limits`); ``allow_remote`` reports URLs as
+    ``remote-not-supported`` rather than ``unsafe-path`` (they are not fetched either way).
+    ``lang`` (``"en"`` or ``"zh"``) is the language of the messages; default: the locale.
     """
+    lang = i18n.resolve(lang)
     started = time.perf_counter()
-    package = load_package(source)
+    package = load_package(source, limits=limits, allow_remote=allow_remote)
     findings = Findings(max_errors)
-    findings.extend(package.problems)
     report, _ = check_package(package, findings, progress=progress)
     report.seconds = time.perf_counter() - started
-    return report
+    return report.localized(lang) if lang != "en" else report
 
 
 @dataclass
@@ -61,6 +68,7 @@ class _Table:
     fields: list[str]
     kept: list[int]
     plan: Plan
+    limits: Limits = field(default_factory=Limits)
     rows: int = 0
     loaded: Loaded | None = None
     keys: list[_KeyTracker] = field(default_factory=list)
@@ -86,13 +94,14 @@ def check_package(
 
     Returns the report and the tables read whole (the codelists).
     """
-    tables = [t for r in package.resources if (t := _open(r, findings)) is not None]
+    tables = [t for r in package.resources if (t := _open(r, findings, package.limits)) is not None]
     lookups = _lookup_names(tables)
     loaded: dict[str, Loaded] = {}
     for table in tables:
         if table.name in lookups:
-            frames = [_prepare(table, batch, findings) for batch in table.source.batches(findings)]
-            frame = pl.concat(frames) if frames else _empty(table)
+            frames = list(_prepared(table, findings))
+            # "diagonal": a batch with short rows has __absent__ columns the others lack
+            frame = pl.concat(frames, how="diagonal") if frames else _empty(table)
             table.loaded = loaded[table.name] = Loaded(
                 table.name, frame, table.resource.schema, table.fields
             )
@@ -115,6 +124,7 @@ def check_package(
         done_bytes += _size(table.resource)
         for tracker in table.keys:
             tracker.report(table, findings)
+    findings.extend(package.descriptor_problems())
     report = Report.from_findings(
         findings,
         order=_descriptor_order(package),
@@ -165,7 +175,7 @@ def _lookup_names(tables: list[_Table]) -> set[str]:
     """Tables that others join to or check keys against: they are read whole, first."""
     names = {t.name for t in tables if t.name in MODEL_LOOKUPS}
     for table in tables:
-        for fk in table.resource.schema.get("foreignKeys") or []:
+        for fk in _foreign_keys(table.resource.schema):
             reference = fk.get("reference") if isinstance(fk, dict) else None
             if isinstance(reference, dict):
                 target = reference.get("resource") or table.name
@@ -173,9 +183,40 @@ def _lookup_names(tables: list[_Table]) -> set[str]:
     return names
 
 
-def _open(resource: ResourceSpec, findings: Findings) -> _Table | None:
+def _foreign_keys(schema: dict) -> list:
+    keys = schema.get("foreignKeys")
+    return keys if isinstance(keys, list) else []  # malformed: the descriptor check reports it
+
+
+def _open(resource: ResourceSpec, findings: Findings, limits: Limits) -> _Table | None:
+    size = _size(resource)
+    if size > limits.file_bytes:
+        findings.add(
+            make_problem(
+                "limit-exceeded",
+                resource=resource.name,
+                what=f"the file is {describe_bytes(size)}",
+                limit=describe_bytes(limits.file_bytes),
+                consequence="it was not read",
+                hint=limits.raise_hint("file_bytes"),
+            )
+        )
+        return None
     source = CsvSource(resource, findings)
     if not source.readable:
+        return None
+    if source.width > limits.columns:
+        findings.add(
+            make_problem(
+                "limit-exceeded",
+                resource=resource.name,
+                row=1,
+                what=f"the header has {source.width:,} columns",
+                limit=f"{limits.columns:,} columns",
+                consequence="the resource was not read",
+                hint=limits.raise_hint("columns"),
+            )
+        )
         return None
     schema = resource.schema
     fields = [f.get("name") if isinstance(f.get("name"), str) else "" for f in fields_of(schema)]
@@ -192,12 +233,75 @@ def _open(resource: ResourceSpec, findings: Findings) -> _Table | None:
     table_plan = plan(schema, present)
     for note in table_plan.notes:
         findings.add(make_problem("schema-error", resource=resource.name, note=note))
-    return _Table(resource, source, fields, kept, table_plan)
+    return _Table(resource, source, fields, kept, table_plan, limits)
 
 
 def _prepared(table: _Table, findings: Findings) -> Iterator[pl.DataFrame]:
-    for batch in table.source.batches(findings):
+    for batch in _within_limits(table, table.source.batches(findings), findings):
         yield _prepare(table, batch, findings)
+
+
+def _within_limits(
+    table: _Table, batches: Iterator[pl.DataFrame], findings: Findings
+) -> Iterator[pl.DataFrame]:
+    """The raw batches up to the first row over a limit (rows, cell length); a table that hits
+    one gets a ``limit-exceeded`` finding and is read no further."""
+    limits = table.limits
+    seen = 0
+    try:
+        for batch in batches:
+            hit = None
+            if seen + batch.height > limits.rows:
+                cut = int(batch[ROW][limits.rows - seen])
+                what = f"row {cut} is data row {limits.rows + 1:,}"
+                hit = (cut, None, what, f"{limits.rows:,} rows", "rows", None)
+            long = _first_long_cell(table, batch.head(limits.rows - seen), limits.cell_chars)
+            if long is not None:
+                row, index, length = long
+                name = table.fields[index] if index < len(table.fields) else None
+                hit = (row, name, f"a cell has {length:,} characters", None, "cell_chars", index)
+            if hit is None:
+                seen += batch.height
+                yield batch
+                continue
+            row, name, what, limit, key, _ = hit
+            kept = batch.filter(pl.col(ROW) < row)
+            if kept.height:
+                yield kept
+            findings.add(
+                make_problem(
+                    "limit-exceeded",
+                    resource=table.name,
+                    row=row,
+                    field=name,
+                    what=what,
+                    limit=limit or f"{limits.cell_chars:,} characters",
+                    consequence=f"row {row} and the rows after it were not read",
+                    hint=limits.raise_hint(key),
+                )
+            )
+            return
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()
+
+
+def _first_long_cell(table: _Table, batch: pl.DataFrame, limit: int) -> tuple[int, int, int] | None:
+    """(row, column index, length) of the first cell over ``limit`` characters, if any."""
+    names = [c for c in batch.columns if c != ROW]
+    if not names or not batch.height:
+        return None
+    # bytes bound characters from above, so the cheap byte count finds every candidate
+    wide = batch.filter(pl.any_horizontal(pl.col(names).str.len_bytes() > limit))
+    if not wide.height:
+        return None
+    lengths = wide.select(ROW, pl.col(names).str.len_chars())
+    for row, *cells in lengths.sort(ROW).iter_rows():
+        for index, length in enumerate(cells):
+            if length is not None and length > limit:
+                return int(row), int(names[index][1:]), int(length)
+    return None
 
 
 def _prepare(table: _Table, batch: pl.DataFrame, findings: Findings) -> pl.DataFrame:
@@ -264,9 +368,11 @@ class _KeyTracker:
             frames = [table.loaded.frame]
         else:  # a second pass over the file, keeping only the rows whose hash repeats
             quiet = Findings(0)
-            frames = (_prepare_quietly(table, b, quiet) for b in table.source.batches(quiet))
+            raw = _within_limits(table, table.source.batches(quiet), quiet)
+            frames = (_prepare_quietly(table, b, quiet) for b in raw)
         candidates = [self._hashed(f).filter(pl.col("__key_hash").is_in(wanted)) for f in frames]
-        engine.run(pl.concat(candidates), [self.rule], table.name, findings)
+        # "diagonal": a batch with short rows has __absent__ columns the others lack
+        engine.run(pl.concat(candidates, how="diagonal"), [self.rule], table.name, findings)
 
 
 def _prepare_quietly(table: _Table, batch: pl.DataFrame, quiet: Findings) -> pl.DataFrame:
@@ -280,7 +386,9 @@ def _descriptor_order(package: PackageSpec) -> list[str]:
     """Resource names as the descriptor lists them, those that could not be read included."""
     listed = package.descriptor.get("resources")
     names = (
-        [r.get("name") for r in listed if isinstance(r, dict)] if isinstance(listed, list) else []
+        [r.get("name") for r in listed if isinstance(r, dict) and isinstance(r.get("name"), str)]
+        if isinstance(listed, list)
+        else []
     )
     return list(dict.fromkeys([*names, *(r.name for r in package.resources)]))
 
@@ -336,7 +444,7 @@ def _missing_cells(table: _Table, frame: pl.DataFrame, findings: Findings) -> di
 
 def _foreign_key_rules(table: _Table, tables: dict[str, Loaded], findings: Findings) -> list[Rule]:
     rules: list[Rule] = []
-    for fk in table.resource.schema.get("foreignKeys") or []:
+    for fk in _foreign_keys(table.resource.schema):
         if not isinstance(fk, dict) or not isinstance(fk.get("reference"), dict):
             continue  # malformed: frictionless' descriptor check has reported it
         names = key_fields(fk.get("fields"))

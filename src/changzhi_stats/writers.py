@@ -18,6 +18,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from . import dcat, sdmx
 from .model import Loaded, lookup_table
 from .package import PackageSpec
 from .paths import unsafe_reason
@@ -110,10 +111,20 @@ def _arrow_schema(name: str, schema: dict, fields: list[str], units: dict) -> pa
 class ReleaseWriter:
     """The sink ``check_package`` writes each checked batch to, inside a staging folder."""
 
-    def __init__(self, staging: Path, package: PackageSpec) -> None:
+    def __init__(
+        self,
+        staging: Path,
+        package: PackageSpec,
+        version: str = "0.0.0",
+        base_url: str | None = None,
+    ) -> None:
         self.staging = staging
         self.package = package
+        self.version = version
+        self.base_url = base_url
         self.outputs: dict[str, _Output] = {}
+        self.sdmx: sdmx.SdmxOutput | None = None
+        self.rows: dict[str, int] = {}
         (staging / "data").mkdir()
 
     def __call__(
@@ -125,17 +136,40 @@ class ReleaseWriter:
             schema = resource.schema if resource else {}
             units = _units_metadata(name, schema, fields, lookups)
             output = self.outputs[name] = _Output(self.staging, name, schema, fields, units)
+            if self.sdmx is None and sdmx.has_observations(name, fields):
+                structure = sdmx.structure_id(self.package.descriptor.get("name"), self.version)
+                self.sdmx = sdmx.SdmxOutput(self.staging, structure)
         output.write(frame)
+        self.rows[name] = self.rows.get(name, 0) + frame.height
+        if self.sdmx is not None and name == "observations":
+            self.sdmx.write(frame)
 
     def abandon(self) -> None:
         for output in self.outputs.values():
             output.csv.close()
             output.parquet.close()
+        if self.sdmx is not None:
+            self.sdmx.close()
 
-    def finish(self, version: str, created: str | None, lookups: dict[str, Loaded]) -> list[str]:
-        """Close the data files, then write the descriptor and SHA256SUMS; list every file."""
+    def finish(
+        self,
+        version: str,
+        created: str | None,
+        lookups: dict[str, Loaded],
+        changes: dict | None = None,
+        changes_md: str | None = None,
+    ) -> list[str]:
+        """Close the data files, then write the changes, the descriptor, ``dcat.jsonld`` and
+        SHA256SUMS; list every file.
+
+        ``changes.json``, ``CHANGES.md`` and the SDMX-CSV copy are listed in the descriptor as
+        ``type: file`` resources; ``dcat.jsonld`` describes the descriptor's files (their bytes
+        and hashes) and so stays out of it, but not out of SHA256SUMS.
+        """
         for output in self.outputs.values():
             output.close()
+        if self.sdmx is not None:
+            self.sdmx.close()
         descriptor = {k: v for k, v in self.package.descriptor.items() if k != "resources"}
         descriptor["version"] = version
         descriptor["profile"] = "data-package"  # it lists Parquet and text files beside tables
@@ -147,16 +181,95 @@ class ReleaseWriter:
             output = self.outputs.get(resource.name)
             if output is not None:
                 resources.extend(self._describe(resource.descriptor, output))
+        if self.sdmx is not None:
+            resources.append(
+                {
+                    "name": "observations-sdmx",
+                    "type": "file",
+                    "title": "Observations (SDMX-CSV 2.0)",
+                    "description": "The observations in SDMX-CSV 2.0; see docs/sdmx.md.",
+                    "path": sdmx.SDMX_PATH,
+                    "format": "csv",
+                    "mediatype": sdmx.SDMX_MEDIATYPE,
+                    "encoding": "utf-8",
+                    **_size_and_hash(self.staging / sdmx.SDMX_PATH),
+                }
+            )
         resources.extend(_copy_source_texts(self.package, lookups, self.staging))
+        if changes is not None:
+            resources.extend(self._write_changes(changes, changes_md or ""))
         descriptor["resources"] = resources
         text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
         (self.staging / "datapackage.json").write_text(text, encoding="utf-8")
+        document = dcat.dataset_document(
+            descriptor,
+            version=version,
+            changes=changes or {},
+            coverage=self._coverage(),
+            regions=self._regions(lookups),
+            base_url=self.base_url,
+        )
+        (self.staging / dcat.DCAT_FILE).write_text(dcat.dumps(document), encoding="utf-8")
         files = sorted(
             p.relative_to(self.staging).as_posix() for p in self.staging.rglob("*") if p.is_file()
         )
         sums = "".join(f"{sha256(self.staging / f)}  {f}\n" for f in files)
         (self.staging / "SHA256SUMS").write_text(sums, encoding="utf-8")
         return [*files, "SHA256SUMS"]
+
+    def _write_changes(self, changes: dict, markdown: str) -> list[dict]:
+        text = json.dumps(changes, ensure_ascii=False, indent=2) + "\n"
+        (self.staging / "changes.json").write_text(text, encoding="utf-8")
+        (self.staging / "CHANGES.md").write_text(markdown, encoding="utf-8")
+        return [
+            {
+                "name": "changes",
+                "type": "file",
+                "title": "Changes against the previous release (JSON)",
+                "path": "changes.json",
+                "format": "json",
+                "mediatype": "application/json",
+                "encoding": "utf-8",
+                **_size_and_hash(self.staging / "changes.json"),
+            },
+            {
+                "name": "changes-md",
+                "type": "file",
+                "title": "Changes against the previous release",
+                "path": "CHANGES.md",
+                "format": "md",
+                "mediatype": "text/markdown",
+                "encoding": "utf-8",
+                **_size_and_hash(self.staging / "CHANGES.md"),
+            },
+        ]
+
+    def _coverage(self) -> tuple[str, str] | None:
+        """The first and last day the observation periods cover."""
+        bounds = []
+        for period in self.sdmx.periods if self.sdmx else ():
+            try:
+                bounds.append(sdmx.period_bounds(period))
+            except ValueError:
+                continue
+        if not bounds:
+            return None
+        return min(b[0] for b in bounds).isoformat(), max(b[1] for b in bounds).isoformat()
+
+    def _regions(self, lookups: dict[str, Loaded]) -> list[dict]:
+        """The regions the observations cover, with their names where a regions table has them."""
+        if not self.sdmx:
+            return []
+        names: dict[str, dict] = {}
+        regions = lookups.get("regions")
+        if regions is not None and "region_code" in regions.frame.columns:
+            wanted = [c for c in ("name_zh", "name_en") if c in regions.frame.columns]
+            for record in regions.frame.select("region_code", *wanted).iter_rows(named=True):
+                names[record["region_code"]] = record
+        return [
+            {"code": code, **{k: v for k, v in names.get(code, {}).items() if k != "region_code"}}
+            for code in sorted(self.sdmx.regions)
+        ]
 
     def _describe(self, source: dict, output: _Output) -> list[dict]:
         kept = ("name", "title", "description", "licenses", "sources")
