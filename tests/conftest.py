@@ -14,6 +14,16 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 
+@pytest.fixture(autouse=True)
+def _english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages follow the locale (``--lang``'s default); tests assert on the English ones, so
+    a Chinese locale on the machine running them is neutralised (tests that want zh say so)."""
+    from changzhi_stats.i18n import resolve
+
+    if resolve() != "en":
+        monkeypatch.setenv("LC_ALL", "C.UTF-8")
+
+
 @pytest.fixture
 def bundled() -> Path:
     return bundled_package_path()

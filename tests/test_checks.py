@@ -238,7 +238,7 @@ def _missing_source_text(ctx: Ctx):
 
 
 def _spreadsheet(ctx: Ctx):
-    folder = ctx.make({"t": {"fields": ["a"], "path": "t.xlsx", "data": b"PK\x03\x04"}})
+    folder = ctx.make({"t": {"fields": ["a"], "path": "t.ods", "data": b"PK\x03\x04"}})
     return folder, [("t", None, None, "format-error")]
 
 
@@ -588,7 +588,7 @@ FAILING: list[Case] = [
     Case("source-error-empty-file", "source-error", _empty_file),
     Case("source-error-missing-schema", "source-error", _missing_schema_file),
     Case("source-error-source-text", "source-error", _missing_source_text),
-    Case("format-error-xlsx", "format-error", _spreadsheet),
+    Case("format-error-ods", "format-error", _spreadsheet),
     Case("format-error-multipart", "format-error", _multipart),
     Case(
         "encoding-error-gb18030-as-utf8",

@@ -2,6 +2,7 @@
 
 from .diff import Diff, diff
 from .errors import CzStatsError, PackageUnreadable, PublishFailed, PublishRefused
+from .htmlreport import html_report
 from .limits import Limits
 from .publish import Release, publish
 from .report import Problem, Report
@@ -20,6 +21,7 @@ __all__ = [
     "Report",
     "Verification",
     "diff",
+    "html_report",
     "publish",
     "validate",
     "verify",

@@ -17,6 +17,7 @@ from .limits import OPTIONS, Limits, describe_bytes, parse_size
 from .progress import TerminalProgress
 from .publish import publish as publish_package
 from .report import DEFAULT_MAX_ERRORS
+from .scaffold import init as scaffold_package
 from .validate import validate as validate_package
 from .verify import verify as verify_release
 
@@ -281,3 +282,25 @@ def verify(release: str, fmt: str) -> None:
     result = _run(lambda progress: verify_release(release))
     click.echo(result.to_json() if fmt == "json" else result.to_text())
     sys.exit(0 if result.intact else 1)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option(
+    "--from",
+    "observations",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The observations to start from: CSV UTF-8, or .xlsx (its first sheet), with the "
+    "model's columns.",
+)
+@click.option("--region", required=True, help="GB/T 2260 code of the city, e.g. 140400.")
+def init(folder: str, observations: str, region: str) -> None:
+    """Scaffold a new package in FOLDER from an observations CSV or workbook.
+
+    Writes the descriptor with the model's schemas, the observations, code lists with the codes
+    the data uses (the other columns to fill in), the regions, and a README saying what to fill.
+    Exit 0 written, 1 refused (FOLDER not empty, observations unreadable).
+    """
+    path = _run(lambda progress: scaffold_package(folder, observations, region))
+    click.echo(f"wrote {path}; fill in the blanks listed in {Path(folder) / 'README.md'}")

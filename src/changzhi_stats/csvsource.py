@@ -54,6 +54,7 @@ class CsvSource:
         self.width = 0
         self.missing_cells: set[tuple[int, int]] = set()
         self.readable = False
+        self._last_read = 0  # the last row number the current stream has read
         self.missing = missing_values(resource.schema)
         self._text_bytes: bytes | None = None  # the file re-encoded as UTF-8 (slow path only)
         self._open(findings)
@@ -94,6 +95,21 @@ class CsvSource:
             self.labels = [label.lstrip(" ") for label in self.labels]
         self.readable = True
 
+    def may_hold(self, needle: bytes) -> bool:
+        """Whether the file's bytes contain ``needle`` anywhere (a fast scan, ~GB/s)."""
+        if self._text_bytes is not None:
+            return needle in self._text_bytes
+        try:
+            with open(self.resource.path, "rb") as handle:
+                tail = b""
+                while block := handle.read(16 << 20):
+                    if needle in tail + block[: len(needle)] or needle in block:
+                        return True
+                    tail = block[-len(needle) :]
+        except OSError:
+            return True  # unknown: keep the check
+        return False
+
     def _decoded(self, findings: Findings) -> bytes:
         """The whole file decoded in Python (reporting bad bytes once) and re-encoded as UTF-8."""
         if self._text_bytes is None:
@@ -116,8 +132,7 @@ class CsvSource:
         while True:
             try:
                 for frame in self._stream(findings, decoded=decoded, threads=threads, after=done):
-                    if frame.height:
-                        done = max(done, int(frame[ROW].max()))
+                    done = max(done, self._last_read)  # blank rows dropped from it count too
                     yield frame
                 return
             except _Restart as restart:
@@ -182,10 +197,14 @@ class CsvSource:
             mine = [(n, text) for n, text in invalid[used:] if n <= end]
             used += len(mine)
             last = end
-            yield self._frame(batch, numbers, mine, findings, after)
+            frame = self._frame(batch, numbers, mine, findings, after)
+            self._last_read = max(end, *(n for n, _ in mine)) if mine else end
+            yield frame
         if invalid[used:]:  # invalid rows after the last batch
             empty = pa.RecordBatch.from_pylist([], schema=reader.schema)
-            yield self._frame(empty, np.array([], dtype=np.int64), invalid[used:], findings, after)
+            frame = self._frame(empty, np.array([], dtype=np.int64), invalid[used:], findings, after)
+            self._last_read = max(n for n, _ in invalid[used:])
+            yield frame
 
     def _unreadable(self, exc: Exception, findings: Findings, *, decoded: bool, threads: bool):
         # pyarrow cannot hand back a row of the wrong width that is not UTF-8 either (it fails
@@ -217,6 +236,9 @@ class CsvSource:
         records[ROW] = []
         for number, text in invalid:
             cells = next(_csv_reader(text, self.dialect), [])
+            blank = all(cell in self.missing for cell in cells)  # whatever its width, a blank
+            if blank:  # row is reported as blank-row only, as frictionless-py does
+                cells = []
             for extra in cells[width:]:
                 findings.add(
                     make_problem(
@@ -228,7 +250,7 @@ class CsvSource:
                         expected=width,
                     )
                 )
-            for i in range(len(cells), width):
+            for i in range(width if blank else len(cells), width):
                 self.missing_cells.add((number, i))
             for i, cell in enumerate((cells + [None] * width)[:width]):
                 records[column(i)].append(None if cell in self.missing else cell)

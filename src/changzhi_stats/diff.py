@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from . import xlsxsource
 from .errors import PackageUnreadable
 from .package import PackageSpec, ResourceSpec, load_package
 from .tableschema import key_fields
@@ -394,6 +395,8 @@ def _field_metadata(name: str, old: dict, new: dict) -> list[dict]:
 
 def read_table(spec: ResourceSpec) -> pl.DataFrame:
     """Every cell as text, missing values (the schema's ``missingValues``) as null."""
+    if spec.format == "xlsx":
+        return xlsxsource.read_frame(spec)
     dialect = spec.dialect or {}
     try:
         frame = pl.read_csv(

@@ -118,8 +118,8 @@ def source_texts(sources: Loaded, base: Path, findings: Findings) -> dict[str, s
     texts: dict[str, str] = {}
     rows = sources.frame.select(ROW, "source_id", "path").iter_rows()
     for row, source_id, path in rows:
-        if source_id is None or path is None:
-            continue
+        if source_id is None or path is None or source_id in texts:
+            continue  # a repeated source_id (itself reported) keeps its first row, like lookups
         why = unsafe_reason(path, base)
         if why:
             findings.add(

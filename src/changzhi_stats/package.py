@@ -20,7 +20,7 @@ from .paths import is_remote, unsafe_reason
 from .report import Problem, make_problem
 
 MAX_DESCRIPTOR_BYTES = Limits().descriptor_bytes  # the default; see Limits.descriptor_bytes
-TABULAR_FORMATS = {"csv": ",", "tsv": "\t", "txt": ","}
+TABULAR_FORMATS = {"csv": ",", "tsv": "\t", "txt": ",", "xlsx": ","}  # xlsx: xlsxsource.py
 _FRICTIONLESS_CODES = {
     "package-error": "package-error",
     "resource-error": "resource-error",

@@ -25,6 +25,7 @@ from .report import DEFAULT_MAX_ERRORS, Findings, Report, make_problem
 from .rules import Rule, build, typed
 from .tables import ROW, column
 from .tableschema import Plan, fields_of, key_fields, plan
+from .xlsxsource import locate, open_source
 
 # Called with (resource name, checked batch, field names, the codelists) for every batch.
 Sink = Callable[[str, pl.DataFrame, list[str], dict[str, Loaded]], None]
@@ -56,7 +57,8 @@ def validate(
     findings = Findings(max_errors)
     report, _ = check_package(package, findings, progress=progress)
     report.seconds = time.perf_counter() - started
-    return report.localized(lang) if lang != "en" else report
+    report = report.localized(lang) if lang != "en" else report
+    return locate(report, package)  # problems in a sheet: also as Sheet1!C7
 
 
 @dataclass
@@ -202,7 +204,7 @@ def _open(resource: ResourceSpec, findings: Findings, limits: Limits) -> _Table 
             )
         )
         return None
-    source = CsvSource(resource, findings)
+    source = open_source(resource, findings)  # CsvSource, or XlsxSource for a sheet
     if not source.readable:
         return None
     if source.width > limits.columns:
@@ -231,6 +233,8 @@ def _open(resource: ResourceSpec, findings: Findings, limits: Limits) -> _Table 
     kept = [i for i in range(width) if fields[i] and fields[i] not in fields[:i]]
     present = {fields[i] for i in kept}
     table_plan = plan(schema, present)
+    if not source.may_hold(b"\x00"):  # a byte scan is far cheaper than a check per text cell
+        table_plan.rules = [r for r in table_plan.rules if r.kind != "nul-byte"]
     for note in table_plan.notes:
         findings.add(make_problem("schema-error", resource=resource.name, note=note))
     return _Table(resource, source, fields, kept, table_plan, limits)

@@ -18,7 +18,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import dcat, sdmx
+from . import dcat, releasepage, sdmx
 from .model import Loaded, lookup_table
 from .package import PackageSpec
 from .paths import unsafe_reason
@@ -164,7 +164,8 @@ class ReleaseWriter:
 
         ``changes.json``, ``CHANGES.md`` and the SDMX-CSV copy are listed in the descriptor as
         ``type: file`` resources; ``dcat.jsonld`` describes the descriptor's files (their bytes
-        and hashes) and so stays out of it, but not out of SHA256SUMS.
+        and hashes) and so stays out of it, but not out of SHA256SUMS; so does ``index.html``,
+        the page for people (:mod:`changzhi_stats.releasepage`).
         """
         for output in self.outputs.values():
             output.close()
@@ -210,6 +211,8 @@ class ReleaseWriter:
             base_url=self.base_url,
         )
         (self.staging / dcat.DCAT_FILE).write_text(dcat.dumps(document), encoding="utf-8")
+        page = releasepage.render(descriptor, self.staging, lookups, changes)
+        (self.staging / releasepage.PAGE_FILE).write_text(page, encoding="utf-8")
         files = sorted(
             p.relative_to(self.staging).as_posix() for p in self.staging.rglob("*") if p.is_file()
         )

@@ -1,0 +1,251 @@
+"""Read an ``.xlsx`` sheet into the same batch frames the CSV reader yields.
+
+A resource with ``"format": "xlsx"`` names its sheet with ``sheet`` (a name, or a 1-based
+index; in the resource or its ``dialect``; default: the first sheet). Cells are read as the text
+a person sees (``57.5``, ``2024-12-04``), so every check works on them exactly as on a CSV, and
+the row numbers are the sheet's own (the header is row 1), so a problem at row 7 of field
+``value`` is cell ``Sheet1!D7`` — :func:`cell_ref` gives that reference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import polars as pl
+
+from .package import ResourceSpec
+from .report import Findings, make_problem
+from .tables import ROW, _drop_blank_rows, column
+from .tableschema import missing_values
+
+BATCH_ROWS = 50_000
+
+
+def sheet_of(resource: ResourceSpec) -> str | int | None:
+    """The ``sheet`` the resource names (in the resource or its dialect), if any."""
+    for holder in (resource.descriptor, resource.dialect or {}):
+        value = holder.get("sheet") if isinstance(holder, dict) else None
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def column_letter(index: int) -> str:
+    """0 → ``A``, 25 → ``Z``, 26 → ``AA``."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def cell_ref(sheet: str, row: int, index: int | None) -> str:
+    """``Sheet1!C7`` (``Sheet1!7`` for a whole row); quoted as Excel does when needed."""
+    shown = sheet if sheet.replace("_", "").isalnum() and sheet.isascii() else f"'{sheet}'"
+    return f"{shown}!{column_letter(index) if index is not None else ''}{row}"
+
+
+def _text(value: object) -> str | None:
+    """A cell as the text a person sees in it."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+class XlsxSource:
+    """One sheet of a workbook, read like :class:`~changzhi_stats.csvsource.CsvSource`."""
+
+    def __init__(self, resource: ResourceSpec, findings: Findings, batch_rows: int = BATCH_ROWS):
+        self.resource = resource
+        self.batch_rows = batch_rows
+        self.labels: list[str] | None = None
+        self.width = 0
+        self.missing_cells: set[tuple[int, int]] = set()
+        self.readable = False
+        self.missing = set(missing_values(resource.schema))
+        self.sheet_name = ""
+        self._open(findings)
+
+    @property
+    def name(self) -> str:
+        return self.resource.name
+
+    def _fail(self, findings: Findings, note: str) -> None:
+        findings.add(make_problem("source-error", resource=self.name, note=note))
+
+    def _workbook(self):
+        import openpyxl  # imported late: only workbooks need it
+
+        return openpyxl.load_workbook(self.resource.path, read_only=True, data_only=True)
+
+    def _sheet(self, book, findings: Findings):
+        wanted = sheet_of(self.resource)
+        if wanted is None:
+            return book.worksheets[0]
+        if isinstance(wanted, int):
+            if 1 <= wanted <= len(book.worksheets):
+                return book.worksheets[wanted - 1]
+            self._fail(
+                findings,
+                f"sheet {wanted} does not exist (the workbook has "
+                f"{len(book.worksheets)}: {', '.join(book.sheetnames)})",
+            )
+            return None
+        if wanted in book.sheetnames:
+            return book[wanted]
+        self._fail(
+            findings, f"sheet {wanted!r} does not exist (sheets: {', '.join(book.sheetnames)})"
+        )
+        return None
+
+    def _open(self, findings: Findings) -> None:
+        try:
+            book = self._workbook()
+        except Exception as exc:  # not a zip, not a workbook, unreadable
+            self._fail(
+                findings, f"{self.resource.path.name}: cannot be read as an .xlsx workbook: {exc}"
+            )
+            return
+        try:
+            sheet = self._sheet(book, findings)
+            if sheet is None:
+                return
+            self.sheet_name = sheet.title
+            first = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), None)
+        finally:
+            book.close()
+        cells = [_text(v) for v in (first or ())]
+        while cells and cells[-1] is None:
+            cells.pop()
+        if not cells:
+            self._fail(findings, f"sheet {self.sheet_name!r} is empty; a header row is expected")
+            return
+        self.width = len(cells)
+        self.labels = [c or "" for c in cells]
+        self.readable = True
+
+    def may_hold(self, needle: bytes) -> bool:
+        return True  # cell text is not scanned ahead: keep the check
+
+    def batches(self, findings: Findings) -> Iterator[pl.DataFrame]:
+        """Frames of ``c0..cN`` text cells and ``__row__`` (Excel's row numbers)."""
+        if not self.readable:
+            return
+        try:
+            yield from self._batches(findings)
+        except Exception as exc:  # a workbook broken past its first row
+            self._fail(findings, f"{self.resource.path.name}: the workbook breaks off: {exc}")
+
+    def _batches(self, findings: Findings) -> Iterator[pl.DataFrame]:
+        book = self._workbook()
+        try:
+            sheet = book[self.sheet_name]
+            records: list[list] = []
+            blank: list[list] = []  # empty rows, kept back: trailing ones are not data
+            for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), 2):
+                cells = [_text(v) for v in values]
+                for index in range(self.width, len(cells)):
+                    if cells[index] is not None:
+                        findings.add(
+                            make_problem(
+                                "extra-cell",
+                                resource=self.name,
+                                row=number,
+                                value=cells[index],
+                                actual=index + 1,
+                                expected=self.width,
+                            )
+                        )
+                cells = (cells + [None] * self.width)[: self.width]
+                record = [number, *(None if c in self.missing else c for c in cells)]
+                if all(c is None for c in record[1:]):
+                    blank.append(record)
+                    continue
+                records.extend(blank)
+                blank = []
+                records.append(record)
+                if len(records) >= self.batch_rows:
+                    yield self._frame(records, findings)
+                    records = []
+            if records:
+                yield self._frame(records, findings)
+        finally:
+            book.close()
+
+    def _frame(self, records: list[list], findings: Findings) -> pl.DataFrame:
+        names = [column(i) for i in range(self.width)]
+        schema = {ROW: pl.Int64, **{n: pl.String for n in names}}
+        frame = pl.DataFrame(records, schema=schema, orient="row")
+        return _drop_blank_rows(frame, names, self.resource, findings)
+
+
+def open_source(resource: ResourceSpec, findings: Findings):
+    """The reader of a resource: this one for ``xlsx``, the CSV reader for the rest."""
+    if resource.format == "xlsx":
+        return XlsxSource(resource, findings)
+    from .csvsource import CsvSource
+
+    return CsvSource(resource, findings)
+
+
+def read_frame(resource: ResourceSpec) -> pl.DataFrame:
+    """The whole sheet as text columns named by its header (for ``cz-stats diff``)."""
+    quiet = Findings(0)
+    source = XlsxSource(resource, quiet)
+    names = [label or f"column{i + 1}" for i, label in enumerate(source.labels or [])]
+    frames = [f.drop(ROW) for f in source.batches(quiet)]
+    if not frames:
+        return pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in names})
+    frame = pl.concat(frames)
+    return frame.rename(dict(zip(frame.columns, names, strict=True)))
+
+
+def locate(report, package):
+    """Prefix each problem in a sheet with its cell, ``Sheet1!C7`` (``Sheet1!7`` for a row)."""
+    from dataclasses import replace
+
+    sheets: dict[str, tuple[str, list[str]]] = {}
+    for resource in package.resources:
+        if resource.format == "xlsx":
+            source = XlsxSource(resource, Findings(0))
+            if source.readable:
+                fields = (
+                    [
+                        f.get("name")
+                        for f in resource.schema.get("fields") or []
+                        if isinstance(f, dict)
+                    ]
+                    or source.labels
+                    or []
+                )
+                sheets[resource.name] = (source.sheet_name, fields)
+    if not sheets:
+        return report
+
+    def located(problem):
+        if problem.resource not in sheets or problem.row is None:
+            return problem
+        sheet, fields = sheets[problem.resource]
+        first = (problem.field or "").split(",")[0]
+        index = fields.index(first) if first in fields else None
+        return replace(problem, message=f"{cell_ref(sheet, problem.row, index)}: {problem.message}")
+
+    return replace(
+        report,
+        errors=[located(p) for p in report.errors],
+        warnings=[located(p) for p in report.warnings],
+    )
