@@ -202,7 +202,9 @@ class CsvSource:
             yield frame
         if invalid[used:]:  # invalid rows after the last batch
             empty = pa.RecordBatch.from_pylist([], schema=reader.schema)
-            frame = self._frame(empty, np.array([], dtype=np.int64), invalid[used:], findings, after)
+            frame = self._frame(
+                empty, np.array([], dtype=np.int64), invalid[used:], findings, after
+            )
             self._last_read = max(n for n, _ in invalid[used:])
             yield frame
 
