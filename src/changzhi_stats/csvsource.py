@@ -23,13 +23,13 @@ from .package import ResourceSpec
 from .report import Findings, make_problem
 from .tables import (
     ROW,
-    _csv_reader,
-    _decode,
-    _dialect,
-    _drop_blank_rows,
-    _encoding,
-    _first_record,
     column,
+    csv_reader,
+    decode,
+    dialect_of,
+    drop_blank_rows,
+    encoding_of,
+    first_record,
 )
 from .tableschema import missing_values
 
@@ -74,7 +74,7 @@ class CsvSource:
         except OSError as exc:
             self._fail(findings, f"{path}: cannot read: {exc.strerror or exc}")
             return
-        encoding = _encoding(self.resource, findings)
+        encoding = encoding_of(self.resource, findings)
         if encoding is None:
             return
         self.encoding = encoding
@@ -87,8 +87,8 @@ class CsvSource:
         if not head.strip("\r\n"):
             self._fail(findings, f"{path.name}: the file is empty; a header row is expected")
             return
-        self.dialect = _dialect(self.resource, head)
-        first = _first_record(head, self.dialect)
+        self.dialect = dialect_of(self.resource, head)
+        first = first_record(head, self.dialect)
         self.width = max(len(first), 1)
         self.labels = list(first) if self.dialect["header"] else None
         if self.labels is not None and self.dialect["skip_initial_space"]:
@@ -116,7 +116,7 @@ class CsvSource:
             raw = self.resource.path.read_bytes()
             if self.encoding == "utf-8" and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8) :]
-            text = _decode(raw, self.encoding, self.resource, findings)
+            text = decode(raw, self.encoding, self.resource, findings)
             self._text_bytes = text.encode("utf-8")
         return self._text_bytes
 
@@ -229,7 +229,7 @@ class CsvSource:
             frame = frame.with_columns(pl.col(names).str.strip_chars_start(" "))
         if self.dialect["comment_char"]:
             frame = frame.filter(~pl.col(names[0]).str.starts_with(self.dialect["comment_char"]))
-        return _drop_blank_rows(frame, names, self.resource, findings)
+        return drop_blank_rows(frame, names, self.resource, findings)
 
     def _recover(self, invalid, schema, findings: Findings) -> pl.DataFrame:
         """Re-read the rows pyarrow set aside (wrong cell count), padded or cut to the header."""
@@ -237,7 +237,7 @@ class CsvSource:
         records: dict[str, list] = {column(i): [] for i in range(width)}
         records[ROW] = []
         for number, text in invalid:
-            cells = next(_csv_reader(text, self.dialect), [])
+            cells = next(csv_reader(text, self.dialect), [])
             blank = all(cell in self.missing for cell in cells)  # whatever its width, a blank
             if blank:  # row is reported as blank-row only, as frictionless-py does
                 cells = []

@@ -20,7 +20,7 @@ from . import i18n
 from .checks import ERROR
 from .package import ResourceSpec, load_package
 from .report import Findings, Problem, Report
-from .tables import ROW, _dialect
+from .tables import ROW, dialect_of
 from .xlsxsource import XlsxSource
 
 _TEXT = {
@@ -276,7 +276,7 @@ def _rows_of(resource: ResourceSpec, numbers: set[int]) -> tuple[list[str] | Non
     if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
         encoding = "utf-8-sig"
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
-        dialect = _dialect(resource, handle.read(1 << 16))
+        dialect = dialect_of(resource, handle.read(1 << 16))
         handle.seek(0)
         reader = csv.reader(
             handle,

@@ -1,8 +1,7 @@
-"""Read a CSV file into raw text cells with Frictionless row numbers, finding structural faults.
+"""The CSV basics the reader builds on: encodings, dialects, the header record, blank rows.
 
 Every cell stays text: types are parsed later by the checks, so "not a number" is a finding of
-its own and never stops the reading. pyarrow does the parsing; rows whose cell count is wrong are
-handed back by pyarrow, re-read here and kept, so their other cells are still checked.
+its own and never stops the reading. Row numbers count as Frictionless does: the header is row 1.
 """
 
 from __future__ import annotations
@@ -11,12 +10,9 @@ import codecs
 import csv
 import io
 import threading
-from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from .package import TABULAR_FORMATS, ResourceSpec
 from .report import Findings, make_problem
@@ -26,87 +22,11 @@ _DECODE_LOCK = threading.Lock()
 _SNIFF_DELIMITERS = (",", ";", "\t", "|")
 
 
-@dataclass
-class RawTable:
-    """Text cells in columns ``c0..cN``, their file row numbers in ``__row__``, and the header."""
-
-    frame: pl.DataFrame
-    labels: list[str] | None
-    missing_cells: set[tuple[int, int]] = field(default_factory=set)
-
-    @property
-    def width(self) -> int:
-        return self.frame.width - 1
-
-
 def column(index: int) -> str:
     return f"c{index}"
 
 
-def read_table(resource: ResourceSpec, findings: Findings) -> RawTable | None:
-    """Read ``resource``'s file; file-level problems go to ``findings`` and give None."""
-    name = resource.name
-    try:
-        raw = resource.path.read_bytes()
-    except OSError as exc:
-        note = f"{resource.path}: cannot read: {exc.strerror or exc}"
-        findings.add(make_problem("source-error", resource=name, note=note))
-        return None
-    encoding = _encoding(resource, findings)
-    if encoding is None:
-        return None
-    if encoding == "utf-8":
-        # Fast path: pyarrow checks UTF-8 itself while parsing; decode only to locate faults.
-        data = raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
-        head = data[: 1 << 20].decode("utf-8", errors="replace")
-    else:
-        text = _decode(raw, encoding, resource, findings)
-        data, head = text.encode("utf-8"), text[: 1 << 20]
-    if not data.strip(b"\r\n"):
-        note = f"{resource.path.name}: the file is empty; a header row is expected"
-        findings.add(make_problem("source-error", resource=name, note=note))
-        return None
-    dialect = _dialect(resource, head)
-    header = dialect["header"]
-    first = _first_record(head, dialect)
-    width = max(len(first), 1)
-    names = [column(i) for i in range(width)]
-    try:
-        try:
-            table, invalid = _parse(data, names, dialect, use_threads=True)
-        except pa.ArrowInvalid as exc:
-            if encoding != "utf-8" or "UTF8" not in str(exc):
-                raise
-            data = _decode(data, encoding, resource, findings).encode("utf-8")
-            table, invalid = _parse(data, names, dialect, use_threads=True)
-        if invalid:
-            table, invalid = _parse(data, names, dialect, use_threads=False)
-    except (pa.ArrowInvalid, OSError) as exc:
-        note = f"{resource.path.name}: cannot be parsed as CSV: {exc}"
-        findings.add(make_problem("source-error", resource=name, note=note))
-        return None
-    frame = pl.from_arrow(table)
-    if not isinstance(frame, pl.DataFrame):  # pragma: no cover - from_arrow of a Table
-        frame = frame.to_frame()
-    skipped = np.array(sorted(number for number, _ in invalid), dtype=np.int64)
-    total = frame.height + len(skipped)
-    rows = np.setdiff1d(np.arange(1, total + 1, dtype=np.int64), skipped, assume_unique=True)
-    frame = frame.with_columns(pl.Series(ROW, rows, dtype=pl.Int64))
-    labels = None
-    if header:
-        labels = list(first)
-        frame = frame.filter(pl.col(ROW) != 1)
-    frame, missing = _recover(frame, invalid, width, dialect, resource, findings)
-    if dialect["skip_initial_space"]:
-        frame = frame.with_columns(pl.col(names).str.strip_chars_start(" "))
-        labels = [label.lstrip(" ") for label in labels] if labels else labels
-    if dialect["comment_char"]:
-        frame = frame.filter(~pl.col(names[0]).str.starts_with(dialect["comment_char"]))
-    frame = _drop_blank_rows(frame, names, resource, findings)
-    return RawTable(frame=frame, labels=labels, missing_cells=missing)
-
-
-def _encoding(resource: ResourceSpec, findings: Findings) -> str | None:
+def encoding_of(resource: ResourceSpec, findings: Findings) -> str | None:
     try:
         encoding = codecs.lookup(resource.encoding).name
     except LookupError:
@@ -116,7 +36,7 @@ def _encoding(resource: ResourceSpec, findings: Findings) -> str | None:
     return "utf-8" if encoding in ("utf-8", "utf-8-sig") else encoding
 
 
-def _decode(raw: bytes, encoding: str, resource: ResourceSpec, findings: Findings) -> str:
+def decode(raw: bytes, encoding: str, resource: ResourceSpec, findings: Findings) -> str:
     """Decode, reporting each row with bytes that are not valid (as U+FFFD from then on)."""
     name = resource.name
     try:
@@ -172,7 +92,7 @@ def _newlines(raw: bytes, dialect: dict) -> np.ndarray:
     return np.flatnonzero(ends)
 
 
-def _dialect(resource: ResourceSpec, text: str) -> dict:
+def dialect_of(resource: ResourceSpec, text: str) -> dict:
     declared = resource.dialect or {}
     delimiter = declared.get("delimiter")
     if not isinstance(delimiter, str) or len(delimiter) != 1:
@@ -201,7 +121,7 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-def _csv_reader(text: str, dialect: dict):
+def csv_reader(text: str, dialect: dict):
     return csv.reader(
         io.StringIO(text, newline=""),
         delimiter=dialect["delimiter"],
@@ -213,76 +133,15 @@ def _csv_reader(text: str, dialect: dict):
     )
 
 
-def _first_record(text: str, dialect: dict) -> list[str]:
+def first_record(text: str, dialect: dict) -> list[str]:
     head = text[: 1 << 20]
     try:
-        return next(_csv_reader(head, dialect), [])
+        return next(csv_reader(head, dialect), [])
     except csv.Error:
         return head.split("\n", 1)[0].rstrip("\r").split(dialect["delimiter"])
 
 
-def _parse(data: bytes, names: list[str], dialect: dict, *, use_threads: bool):
-    invalid: list[tuple[int, str]] = []
-
-    def handler(row) -> str:
-        invalid.append((row.number if row.number is not None else -1, row.text))
-        return "skip"
-
-    table = pacsv.read_csv(
-        io.BytesIO(data),
-        read_options=pacsv.ReadOptions(
-            column_names=names, use_threads=use_threads, block_size=16 << 20
-        ),
-        parse_options=pacsv.ParseOptions(
-            delimiter=dialect["delimiter"],
-            quote_char=dialect["quote_char"],
-            double_quote=dialect["double_quote"],
-            escape_char=dialect["escape_char"],
-            newlines_in_values=True,
-            ignore_empty_lines=False,
-            invalid_row_handler=handler,
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
-    return table, invalid
-
-
-def _recover(frame, invalid, width, dialect, resource, findings):
-    """Re-read the rows pyarrow set aside (wrong cell count) and keep them for the other checks."""
-    missing: set[tuple[int, int]] = set()
-    if not invalid:
-        return frame, missing
-    records: dict[str, list] = {column(i): [] for i in range(width)}
-    records[ROW] = []
-    for number, text in invalid:
-        cells = next(_csv_reader(text, dialect), [])
-        for extra in cells[width:]:
-            findings.add(
-                make_problem(
-                    "extra-cell",
-                    resource=resource.name,
-                    row=number,
-                    value=extra,
-                    actual=len(cells),
-                    expected=width,
-                )
-            )
-        for i in range(len(cells), width):
-            missing.add((number, i))
-        padded = (cells + [None] * width)[:width]
-        for i, cell in enumerate(padded):
-            records[column(i)].append(cell)
-        records[ROW].append(number)
-    extra_frame = pl.DataFrame(records, schema=frame.schema)
-    frame = pl.concat([frame, extra_frame]).sort(ROW)
-    return frame, missing
-
-
-def _drop_blank_rows(frame, names, resource, findings):
+def drop_blank_rows(frame, names, resource, findings):
     """Rows whose every cell is missing are reported once and not checked further."""
     if not frame.height or frame[names[0]].null_count() == 0:
         return frame  # a blank row has a missing first cell: none here

@@ -16,7 +16,7 @@ import polars as pl
 
 from .package import ResourceSpec
 from .report import Findings, make_problem
-from .tables import ROW, _drop_blank_rows, column
+from .tables import ROW, column, drop_blank_rows
 from .tableschema import missing_values
 
 BATCH_ROWS = 50_000
@@ -190,7 +190,7 @@ class XlsxSource:
         names = [column(i) for i in range(self.width)]
         schema = {ROW: pl.Int64, **{n: pl.String for n in names}}
         frame = pl.DataFrame(records, schema=schema, orient="row")
-        return _drop_blank_rows(frame, names, self.resource, findings)
+        return drop_blank_rows(frame, names, self.resource, findings)
 
 
 def open_source(resource: ResourceSpec, findings: Findings):
