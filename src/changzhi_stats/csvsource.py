@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import codecs
 import io
+import mmap
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,14 +103,12 @@ class CsvSource:
             return needle in self._text_bytes
         try:
             with open(self.resource.path, "rb") as handle:
-                tail = b""
-                while block := handle.read(16 << 20):
-                    if needle in tail + block[: len(needle)] or needle in block:
-                        return True
-                    tail = block[-len(needle) :]
-        except OSError:
+                if os.fstat(handle.fileno()).st_size == 0:
+                    return False
+                with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                    return mapped.find(needle) != -1  # memchr over the page cache, no copies
+        except (OSError, ValueError):
             return True  # unknown: keep the check
-        return False
 
     def _decoded(self, findings: Findings) -> bytes:
         """The whole file decoded in Python (reporting bad bytes once) and re-encoded as UTF-8."""
