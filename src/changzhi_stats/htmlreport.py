@@ -8,7 +8,6 @@ highlighted and the message beside the row. Warnings are shown apart from errors
 
 from __future__ import annotations
 
-import csv
 import html
 from collections import Counter
 from collections.abc import Iterable
@@ -20,7 +19,7 @@ from . import i18n
 from .checks import ERROR
 from .package import ResourceSpec, load_package
 from .report import Findings, Problem, Report
-from .tables import ROW, dialect_of
+from .tables import ROW, csv_reader, dialect_of
 from .xlsxsource import XlsxSource
 
 _TEXT = {
@@ -278,15 +277,7 @@ def _rows_of(resource: ResourceSpec, numbers: set[int]) -> tuple[list[str] | Non
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
         dialect = dialect_of(resource, handle.read(1 << 16))
         handle.seek(0)
-        reader = csv.reader(
-            handle,
-            delimiter=dialect["delimiter"],
-            quotechar=dialect["quote_char"] or None,
-            quoting=csv.QUOTE_MINIMAL if dialect["quote_char"] else csv.QUOTE_NONE,
-            doublequote=dialect["double_quote"],
-            escapechar=dialect["escape_char"] or None,
-            strict=False,
-        )
+        reader = csv_reader(handle, dialect)
         header: list[str] | None = None
         rows: dict[int, list[str]] = {}
         last = max(numbers)

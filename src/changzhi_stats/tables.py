@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import threading
+from typing import TextIO
 
 import numpy as np
 import polars as pl
@@ -121,9 +122,10 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-def csv_reader(text: str, dialect: dict):
+def csv_reader(source: str | TextIO, dialect: dict):
+    """Python's csv reader set up by a dialect (from :func:`dialect_of`), over text or a file."""
     return csv.reader(
-        io.StringIO(text, newline=""),
+        io.StringIO(source, newline="") if isinstance(source, str) else source,
         delimiter=dialect["delimiter"],
         quotechar=dialect["quote_char"] or None,
         quoting=csv.QUOTE_MINIMAL if dialect["quote_char"] else csv.QUOTE_NONE,

@@ -9,7 +9,6 @@ descriptor is a valid Data Package, and that ``dcat.jsonld`` gives the files' re
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from pathlib import Path, PurePosixPath
 import polars as pl
 
 from .errors import PackageUnreadable
+from .writers import sha256
 
 SUMS = "SHA256SUMS"
 _LINE = re.compile(r"^([0-9a-fA-F]{64}) [ *](.+)$")
@@ -96,14 +96,6 @@ def verify(release: str | Path) -> Verification:
     return result
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _inside(root: Path, name: str) -> Path | None:
     """The file a listed name means, or None when the name points outside the release."""
     pure = PurePosixPath(name)
@@ -146,7 +138,7 @@ def _check_sums(root: Path, result: Verification) -> set[str]:
             result.add(name, "symlink", "a release holds files, not links")
             continue
         result.files += 1
-        actual = _sha256(path)
+        actual = sha256(path)
         if actual != expected:
             result.add(name, "checksum-mismatch", f"sha256 is {actual}, SHA256SUMS says {expected}")
     for name in sorted(present - listed):
@@ -198,7 +190,7 @@ def _check_resources(root: Path, descriptor: dict, listed: set[str], result: Ver
                 continue
             if not algorithm:  # Data Package v1: a bare hash is MD5; the release writes sha256
                 continue
-            actual = _sha256(path)
+            actual = sha256(path)
             if actual != value.lower():
                 result.add(
                     name, "hash-mismatch", f"sha256 is {actual}, datapackage.json says {value}"
@@ -310,7 +302,7 @@ def _check_dcat(root: Path, result: Verification) -> None:
                 continue
             checksum = (distribution.get("spdx:checksum") or {}).get("spdx:checksumValue") or {}
             expected = str(checksum.get("@value") or "").lower()
-            if expected and _sha256(target) != expected:
+            if expected and sha256(target) != expected:
                 result.add(name, "dcat-mismatch", "dcat.jsonld gives another sha256 checksum")
             size = (distribution.get("dcat:byteSize") or {}).get("@value")
             if size is not None and str(target.stat().st_size) != str(size):
