@@ -130,7 +130,8 @@ def _length(name: str, op: str, bound: int) -> Failure:
 @builder("foreign-key")
 def _foreign_key(names: tuple[str, ...], allowed: pl.Series) -> Failure:
     keys = [raw(n) for n in names]
-    complete = pl.all_horizontal([k.is_not_null() for k in keys])
+    # an empty cell, or one that is not of its type (a type-error), is no key: not checked
+    complete = pl.all_horizontal([typed(n).is_not_null() for n in names])
     key = keys[0] if len(keys) == 1 else pl.concat_str(keys, separator="\x1f")
     return Failure(complete & ~key.is_in(allowed.implode()))
 

@@ -475,7 +475,11 @@ def _foreign_key_rules(table: _Table, tables: dict[str, Loaded], findings: Findi
             continue
         keys = [pl.col(n) for n in target_fields]
         joined = keys[0] if len(keys) == 1 else pl.concat_str(keys, separator="\x1f")
-        allowed = target.frame.select(joined.alias("k")).drop_nulls().unique().to_series()
+        # a referenced cell that is not of its field's type (a type-error there) is no key
+        # value, as in frictionless-py: only the text of well-typed cells is allowed
+        typed_keys = [typed(n) for n in target_fields if f"__typed__{n}" in target.frame.columns]
+        candidates = target.frame.filter(*[k.is_not_null() for k in typed_keys])
+        allowed = candidates.select(joined.alias("k")).drop_nulls().unique().to_series()
         shown_target = f"{target_name}.{','.join(target_fields)}"
         rules.append(
             Rule(
