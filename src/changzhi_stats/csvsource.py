@@ -14,6 +14,7 @@ import io
 import mmap
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -181,25 +182,34 @@ class CsvSource:
             return
         last = 0  # row numbers: every record counts, the header is row 1
         used = 0  # how many of ``invalid`` belong to batches already handed out
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                break
-            except (pa.ArrowInvalid, OSError) as exc:
-                self._unreadable(exc, findings, decoded=decoded, threads=threads)
-                return
-            if invalid and threads:
-                raise _Restart(decoded=decoded, threads=False)  # exact row numbers need one thread
-            skipped = np.array(sorted(n for n, _ in invalid[used:]), dtype=np.int64)
-            numbers = _next_numbers(last, batch.num_rows, skipped)
-            end = int(numbers[-1]) if len(numbers) else last
-            mine = [(n, text) for n, text in invalid[used:] if n <= end]
-            used += len(mine)
-            last = end
-            frame = self._frame(batch, numbers, mine, findings, after)
-            self._last_read = max(end, *(n for n, _ in mine)) if mine else end
-            yield frame
+        # pyarrow parses the next batch (without the GIL) while the caller checks this one
+        ahead = ThreadPoolExecutor(1, thread_name_prefix="cz-read")
+        pending = ahead.submit(reader.read_next_batch)
+        try:
+            while True:
+                try:
+                    batch = pending.result()
+                except StopIteration:
+                    break
+                except (pa.ArrowInvalid, OSError) as exc:
+                    self._unreadable(exc, findings, decoded=decoded, threads=threads)
+                    return
+                pending = ahead.submit(reader.read_next_batch)
+                if invalid and threads:
+                    raise _Restart(
+                        decoded=decoded, threads=False
+                    )  # exact row numbers need one thread
+                skipped = np.array(sorted(n for n, _ in invalid[used:]), dtype=np.int64)
+                numbers = _next_numbers(last, batch.num_rows, skipped)
+                end = int(numbers[-1]) if len(numbers) else last
+                mine = [(n, text) for n, text in invalid[used:] if n <= end]
+                used += len(mine)
+                last = end
+                frame = self._frame(batch, numbers, mine, findings, after)
+                self._last_read = max(end, *(n for n, _ in mine)) if mine else end
+                yield frame
+        finally:
+            ahead.shutdown(wait=True)  # never leave a read running on a reader being dropped
         if invalid[used:]:  # invalid rows after the last batch
             empty = pa.RecordBatch.from_pylist([], schema=reader.schema)
             frame = self._frame(
