@@ -24,6 +24,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from .compression import open_data, read_all
 from .package import ResourceSpec
 from .report import Findings, make_problem
 from .tables import (
@@ -77,7 +78,7 @@ class CsvSource:
     def _open(self, findings: Findings) -> None:
         path: Path = self.resource.path
         try:
-            with open(path, "rb") as handle:
+            with self._raw() as handle:  # decompressed, for a compressed file
                 head_bytes = handle.read(1 << 20)
         except OSError as exc:
             self._fail(findings, f"{path}: cannot read: {exc.strerror or exc}")
@@ -107,6 +108,8 @@ class CsvSource:
         """Whether the file's bytes contain ``needle`` anywhere (a fast scan, ~GB/s)."""
         if self._text_bytes is not None:
             return needle in self._text_bytes
+        if self.resource.compression is not None:
+            return True  # unknown without decompressing it all: keep the check
         try:
             with open(self.resource.path, "rb") as handle:
                 size = os.fstat(handle.fileno()).st_size
@@ -126,7 +129,11 @@ class CsvSource:
     def _decoded(self, findings: Findings) -> bytes:
         """The whole file decoded in Python (reporting bad bytes once) and re-encoded as UTF-8."""
         if self._text_bytes is None:
-            raw = self.resource.path.read_bytes()
+            raw, broken = read_all(
+                self.resource.path, self.resource.compression, limit=self.resource.max_bytes
+            )
+            if broken is not None:  # the data before the fault is still checked
+                self._fail(findings, f"{self.resource.path.name}: {broken}")
             if self.encoding == "utf-8" and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8) :]
             text = decode(raw, self.encoding, self.resource, findings)
@@ -151,8 +158,13 @@ class CsvSource:
             except _Restart as restart:
                 decoded, threads = restart.decoded, restart.threads
 
+    def _raw(self) -> BinaryIO:
+        """The file's bytes, decompressed as they are read if it is compressed."""
+        resource = self.resource
+        return open_data(resource.path, resource.compression, limit=resource.max_bytes)
+
     def _source(self, decoded: bool) -> _Paced:
-        raw = io.BytesIO(self._text_bytes or b"") if decoded else open(self.resource.path, "rb")
+        raw = io.BytesIO(self._text_bytes or b"") if decoded else self._raw()
         return _Paced(raw, self.batch_bytes)
 
     def _reader(self, source: _Paced, threads: bool, handler) -> pacsv.CSVStreamingReader:
@@ -238,7 +250,7 @@ class CsvSource:
                 self._last_read = max(end, *(n for n, _ in mine)) if mine else end
                 yield frame
         finally:
-            source.release()  # a read waiting for its turn must not outlive the stream
+            source.stop()  # a read waiting for its turn must not outlive the stream
             ahead.shutdown(wait=True)  # never leave a read running on a reader being dropped
         if invalid[used:]:  # invalid rows after the last batch
             empty = pa.RecordBatch.from_pylist([], schema=reader.schema)
@@ -311,8 +323,9 @@ class _Paced(io.RawIOBase):
     def __init__(self, raw: BinaryIO, block: int, blocks_ahead: int = 3) -> None:
         super().__init__()
         self._raw, self._block = raw, block
-        self._allowed: float = blocks_ahead * block  # batch j needs blocks j and j + 1
+        self._allowed = blocks_ahead * block  # batch j needs blocks j and j + 1
         self._read = 0
+        self._stopped = False
         self._turn = threading.Condition()
 
     def readable(self) -> bool:
@@ -320,7 +333,9 @@ class _Paced(io.RawIOBase):
 
     def read(self, size: int = -1) -> bytes:  # pyarrow calls read(), never readinto()
         with self._turn:
-            self._turn.wait_for(lambda: self._read < self._allowed)
+            self._turn.wait_for(lambda: self._read < self._allowed or self._stopped)
+            if self._stopped:
+                return b""  # the stream was stopped early: pyarrow sees the end of the file
         data = self._raw.read(size)
         self._read += len(data)
         return data
@@ -331,13 +346,14 @@ class _Paced(io.RawIOBase):
             self._allowed += self._block
             self._turn.notify_all()
 
-    def release(self) -> None:
+    def stop(self) -> None:
+        """No more reads: a read waiting for its turn, or pyarrow's next one, gets end of file."""
         with self._turn:
-            self._allowed = float("inf")
+            self._stopped = True
             self._turn.notify_all()
 
     def close(self) -> None:
-        self.release()
+        self.stop()
         self._raw.close()
         super().close()
 
