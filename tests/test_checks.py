@@ -265,6 +265,102 @@ def _bad_byte_after_quoted_newline(ctx: Ctx):
     return folder, [("t", 3, None, "encoding-error")]
 
 
+PLAIN = "a,b\n1,x\ny,2\n,\n3,4,5\n"  # one error of each kind: type, blank row, extra cell
+PLAIN_FOUND = [
+    ("t", 3, "a", "type-error"),
+    ("t", 4, None, "blank-row"),
+    ("t", 5, None, "extra-cell"),
+]
+
+
+def _compress(kind: str, data: bytes) -> bytes:
+    import bz2
+    import gzip
+    import io
+    import lzma
+    import zipfile
+
+    if kind == "zip":
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("t.csv", data)
+        return buffer.getvalue()
+    return {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[kind](data)
+
+
+def _compressed(kind: str, text: str = PLAIN, encoding: str = "utf-8", **resource: object):
+    """Table ``t`` compressed as ``kind``: found exactly what the plain CSV gives."""
+
+    def build(ctx: Ctx):
+        data = _compress(kind, text.encode(encoding))
+        if encoding != "utf-8":
+            resource["encoding"] = encoding
+        path = f"t.csv.{kind}" if "compression" not in resource else "t.dat"
+        folder = ctx.make(
+            {"t": {"fields": ["a:integer", "b"], "path": path, "data": data, **resource}}
+        )
+        return folder, PLAIN_FOUND
+
+    return build
+
+
+def _corrupt_gzip(ctx: Ctx):
+    # over 1 MiB of data, so the head is read and the fault is met while streaming
+    whole = _compress("gz", ("a\n" + "\n".join(map(str, range(400_000)))).encode())
+    folder = ctx.make({"t": {"fields": ["a:integer"], "path": "t.csv.gz", "data": whole[:-40]}})
+    return folder, [("t", None, None, "source-error")]
+
+
+def _not_gzip(ctx: Ctx):
+    folder = ctx.make({"t": {"fields": ["a"], "path": "t.csv.gz", "data": "a\n1\n"}})
+    return folder, [("t", None, None, "source-error")]
+
+
+def _unsupported_compression(ctx: Ctx):
+    folder = ctx.make(
+        {"t": {"fields": ["a"], "path": "t.csv", "data": "a\n1\n", "compression": "7z"}}
+    )
+    return folder, [("t", None, None, "source-error")]
+
+
+def _zip_of_two(ctx: Ctx):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("t.csv", "a\n1\n")
+        archive.writestr("u.csv", "a\n2\n")
+    folder = ctx.make({"t": {"fields": ["a"], "path": "t.zip", "data": buffer.getvalue()}})
+    return folder, [("t", None, None, "source-error")]
+
+
+def _declared(expected: list[tuple], text: str = "a\n1\n", **resource: object):
+    def build(ctx: Ctx):
+        return ctx.table(["a"], text, **resource), expected
+
+    return build
+
+
+def _declared_file(ctx: Ctx):
+    # a plain file (not a table), as a release lists its Parquet copy: its hash is checked too
+    folder = ctx.make(
+        {"notes": {"type": "file", "path": "notes.md", "data": "# notes\n", "bytes": 8}}
+    )
+    (folder / "notes.md").write_text("# notes, edited\n")
+    return folder, [("notes", None, None, "byte-count")]
+
+
+def _unparsable_descriptor(content: bytes):
+    def build(ctx: Ctx):
+        folder = ctx.tmp / f"bad{abs(hash(content))}"
+        folder.mkdir()
+        (folder / "datapackage.json").write_bytes(content)
+        return folder, [(None, None, None, "package-error")]
+
+    return build
+
+
 def _path_case(path: str):
     """A resource at ``path``, with a file beside the package that it would reach."""
 
@@ -585,6 +681,88 @@ FAILING: list[Case] = [
         message={"nul-byte": "UTF-16 or binary"},
     ),
     Case("source-error-missing-file", "source-error", _missing_file),
+    Case(
+        "source-error-gzip-cut-short",
+        "source-error",
+        _corrupt_gzip,
+        message={"source-error": "t.csv.gz: cannot be parsed as CSV: the gzip data is corrupt"},
+    ),
+    Case(
+        "source-error-not-gzip",
+        "source-error",
+        _not_gzip,
+        message={"source-error": "t.csv.gz: cannot read: the gzip data is corrupt"},
+    ),
+    Case(
+        "source-error-unsupported-compression",
+        "source-error",
+        _unsupported_compression,
+        message={"source-error": "compression '7z' is not supported"},
+    ),
+    Case(
+        "source-error-zip-of-two",
+        "source-error",
+        _zip_of_two,
+        message={"source-error": "the zip holds 2 files ('t.csv', 'u.csv')"},
+    ),
+    *[
+        Case(f"compressed-{kind}", "type-error", _compressed(kind))
+        for kind in ("gz", "bz2", "xz", "zip")
+    ],
+    Case("compressed-declared", "type-error", _compressed("gz", compression="gz", format="csv")),
+    Case(
+        "compressed-gb18030",
+        "encoding-error",
+        lambda ctx: (
+            ctx.make(
+                {
+                    "t": {
+                        "fields": GB_FIELDS,
+                        "path": "t.csv.gz",
+                        "data": _compress("gz", GB_TEXT.encode("gb18030")),
+                    }
+                }
+            ),
+            [("t", 2, None, "encoding-error"), ("t", 3, None, "encoding-error")],
+        ),
+    ),
+    Case(
+        "byte-count",
+        "byte-count",
+        _declared([("t", None, None, "byte-count")], bytes=3),
+        message={"byte-count": "file 't.csv' is 4 bytes, but the resource declares 3 bytes"},
+    ),
+    Case("byte-count-file", "byte-count", _declared_file),
+    Case(
+        "hash-count-sha256",
+        "hash-count",
+        _declared([("t", None, None, "hash-count")], hash="sha256:" + "0" * 64),
+        message={
+            "hash-count": "file 't.csv' has sha256 "
+            "309b0e45a73d3fc5325e2b6ed0a01ef8b9cde6b05a5633c1f893f970d52bfddc, but the resource "
+            "declares " + "0" * 64
+        },
+    ),
+    Case(
+        "hash-count-bare-md5",
+        "hash-count",
+        _declared([("t", None, None, "hash-count")], hash="0" * 32),
+        message={"hash-count": "has md5 "},
+    ),
+    Case(
+        "resource-error-hash-algorithm",
+        "resource-error",
+        _declared([("t", None, None, "resource-error")], hash="crc32:cbf43926"),
+        message={"resource-error": "algorithm cz-stats cannot compute"},
+    ),
+    Case(
+        "package-error-not-json",
+        "package-error",
+        _unparsable_descriptor(b'{"name": "x",\n  "resources": [}\n'),
+        message={"package-error": "not valid JSON: Expecting value at line 2 column 17"},
+    ),
+    Case("package-error-not-utf8", "package-error", _unparsable_descriptor(b"\xff\xfe{}")),
+    Case("package-error-array", "package-error", _unparsable_descriptor(b"[]")),
     Case("source-error-empty-file", "source-error", _empty_file),
     Case("source-error-missing-schema", "source-error", _missing_schema_file),
     Case("source-error-source-text", "source-error", _missing_source_text),
@@ -1010,6 +1188,39 @@ def _no_schema(ctx: Ctx):
     return ctx.make({"t": {"data": "a,b\n1,x\n"}})
 
 
+def _declared_valid(ctx: Ctx):
+    import hashlib
+
+    text = b"a\n1\n"
+    tables = {
+        "sha256": {"hash": "sha256:" + hashlib.sha256(text).hexdigest(), "bytes": len(text)},
+        "md5": {"hash": hashlib.md5(text).hexdigest()},  # bare: MD5, as the standard says
+        "upper": {"hash": "SHA-512:" + hashlib.sha512(text).hexdigest().upper()},
+        "sha1": {"hash": "sha1:" + hashlib.sha1(text).hexdigest(), "bytes": len(text)},
+    }
+    return ctx.make(
+        {name: {"fields": ["a:integer"], "data": text, **t} for name, t in tables.items()}
+    )
+
+
+def _compressed_valid(ctx: Ctx):
+    text = b"a,b\n1,x\n2,y\n"
+    tables = {
+        kind: {
+            "fields": ["a:integer", "b"],
+            "path": f"{kind}.csv.{kind}",
+            "data": _compress(kind, text),
+        }
+        for kind in ("gz", "bz2", "xz", "zip")
+    }
+    tables["tsv"] = {
+        "fields": ["a:integer", "b"],
+        "path": "t.tsv.gz",
+        "data": _compress("gz", b"a\tb\n1\tx,y\n"),
+    }
+    return ctx.make(tables)
+
+
 def _tsv(ctx: Ctx):
     return ctx.make(
         {
@@ -1134,6 +1345,8 @@ PASSING = [
     ("valid-header-only", _header_only, ["source-error"]),
     ("valid-no-schema", _no_schema, ["extra-label", "schema-error"]),
     ("valid-tsv", _tsv, ["format-error"]),
+    ("valid-declared-bytes-and-hash", _declared_valid, ["byte-count", "hash-count"]),
+    ("valid-compressed", _compressed_valid, ["format-error", "source-error"]),
     ("valid-semicolons", _semicolons, ["format-error", "type-error"]),
     ("valid-string-keys-v1", _string_keys_v1, ["schema-error", "package-error"]),
     ("valid-inline-and-json", _inline_and_json, ["format-error", "source-error", "resource-error"]),
@@ -1494,18 +1707,28 @@ def test_problems_of_unread_resources_keep_the_descriptor_order(tmp_path: Path) 
     ]
 
 
-@pytest.mark.parametrize(
-    "content",
-    [None, b"{nope", b"[]", b"\xff\xfe{}", b'"a string"'],
-    ids=["absent", "not-json", "array", "not-utf8", "string"],
-)
-def test_an_unreadable_descriptor_raises(tmp_path: Path, content: bytes | None) -> None:
-    if content is not None:
-        (tmp_path / "datapackage.json").write_bytes(content)
+def test_an_absent_descriptor_raises(tmp_path: Path) -> None:
+    """No file at all: nothing to report on, the job cannot be done (exit 2)."""
     with pytest.raises(cz.PackageUnreadable) as raised:
         cz.validate(tmp_path)
     assert "datapackage.json" in str(raised.value)
     assert raised.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"{nope", b"[]", b"\xff\xfe{}", b'"a string"'],
+    ids=["not-json", "array", "not-utf8", "string"],
+)
+def test_a_descriptor_that_is_not_a_json_object_is_a_finding(
+    tmp_path: Path, content: bytes
+) -> None:
+    """A file that is there but is not a JSON object: a package-error, as frictionless-py says."""
+    (tmp_path / "datapackage.json").write_bytes(content)
+    report = cz.validate(tmp_path)
+    assert not report.valid and places(report) == [(None, None, None, "package-error")]
+    assert "datapackage.json" in report.errors[0].message
+    assert report.resources == 0 and report.rows == 0
 
 
 def test_a_remote_descriptor_is_not_fetched() -> None:

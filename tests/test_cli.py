@@ -101,13 +101,22 @@ def test_validate_missing_descriptor_exits_2(tmp_path: Path, fmt: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
-def test_validate_descriptor_that_is_not_json_exits_2(tmp_path: Path, fmt: str) -> None:
+def test_validate_descriptor_that_is_not_json_exits_1(tmp_path: Path, fmt: str) -> None:
+    """Invalid JSON is a finding (package-error, with its line and column), not a crash."""
     descriptor = tmp_path / "datapackage.json"
     descriptor.write_text("{this is not json", encoding="utf-8")
     result = run("validate", str(descriptor), "--format", fmt)
+    assert result.exit_code == 1
+    assert "not valid JSON" in result.stdout and "line 1 column 2" in result.stdout
+    if fmt == "json":
+        assert [e["check"] for e in json.loads(result.stdout)["errors"]] == ["package-error"]
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_descriptor_that_does_not_exist_exits_2(tmp_path: Path) -> None:
+    result = run("validate", str(tmp_path / "datapackage.json"))
     assert result.exit_code == 2
-    assert result.stdout == ""
-    assert "not valid JSON" in result.stderr
+    assert "no such file" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -296,16 +296,32 @@ SHAPES = {
 
 
 @pytest.mark.parametrize("content", UNREADABLE.values(), ids=UNREADABLE.keys())
-def test_an_unreadable_descriptor_is_a_clean_error(tmp_path: Path, content) -> None:
+def test_an_unreadable_descriptor_is_a_clean_finding(tmp_path: Path, content) -> None:
+    """A datapackage.json that is not a JSON object: one package-error, exit 1 (as
+    frictionless-py reports it); publishing it is refused and writes nothing."""
     folder = tmp_path / "p"
     folder.mkdir()
     data = content if isinstance(content, bytes) else None
     if data is None:
         data = (content if isinstance(content, str) else json.dumps(content)).encode()
     (folder / "datapackage.json").write_bytes(data)
-    with pytest.raises(PackageUnreadable):
-        cz.validate(folder)
+    report = cz.validate(folder)
+    assert not report.valid
+    assert [p.check for p in report.errors] == ["package-error"]
     result = cz_stats("validate", str(folder))
+    assert result.returncode == 1
+    assert "package-error" in result.stdout and "Traceback" not in result.stderr
+    with pytest.raises(cz.PublishRefused) as refused:
+        cz.publish(folder, version="1.0.0", out=tmp_path / "releases")
+    assert refused.value.report is not None and not refused.value.report.valid
+    assert not (tmp_path / "releases").exists()
+
+
+def test_a_descriptor_that_is_a_folder_is_unreadable(tmp_path: Path) -> None:
+    (tmp_path / "p" / "datapackage.json").mkdir(parents=True)
+    with pytest.raises(PackageUnreadable):
+        cz.validate(tmp_path / "p")
+    result = cz_stats("validate", str(tmp_path / "p"))
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
 

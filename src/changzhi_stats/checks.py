@@ -63,6 +63,20 @@ _ALL = (
         "Bytes not valid in the declared encoding",
         "bytes {value} are not valid {encoding}{hint}",
     ),
+    _spec(
+        "byte-count",
+        ERROR,
+        "package",
+        "File size differs from the declared bytes",
+        "file {path!r} is {actual} bytes, but the resource declares {declared} bytes",
+    ),
+    _spec(
+        "hash-count",
+        ERROR,
+        "package",
+        "File hash differs from the declared hash",
+        "file {path!r} has {algorithm} {actual}, but the resource declares {declared}",
+    ),
     # --- the header --------------------------------------------------------------------------
     _spec("blank-label", ERROR, "header", "Blank header label", "column {column} has no label"),
     _spec(

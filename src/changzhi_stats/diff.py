@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from . import xlsxsource
+from .compression import read_all
 from .errors import PackageUnreadable
 from .package import PackageSpec, ResourceSpec, load_package
 from .tableschema import key_fields
@@ -259,7 +260,10 @@ def open_side(source: str | Path) -> PackageSpec:
     path = Path(source)
     if not path.exists():
         raise PackageUnreadable(f"{path}: no such file or folder")
-    return load_package(path)
+    package = load_package(path)
+    if package.unparsable:  # nothing to compare: the descriptor is not a JSON object
+        raise PackageUnreadable(package.problems[0].message)
+    return package
 
 
 def side_of(package: PackageSpec) -> Side:
@@ -399,8 +403,13 @@ def read_table(spec: ResourceSpec) -> pl.DataFrame:
         return xlsxsource.read_frame(spec)
     dialect = spec.dialect or {}
     try:
+        data: Path | bytes = spec.path
+        if spec.compression is not None:  # polars reads the decompressed bytes
+            data, broken = read_all(spec.path, spec.compression, limit=spec.max_bytes)
+            if broken is not None:
+                raise PackageUnreadable(f"{spec.path}: cannot read {spec.name!r}: {broken}")
         frame = pl.read_csv(
-            spec.path,
+            data,
             infer_schema=False,
             separator=str(dialect.get("delimiter") or ("\t" if spec.format == "tsv" else ",")),
             quote_char=str(dialect.get("quoteChar") or '"'),

@@ -9,6 +9,7 @@ highlighted and the message beside the row. Warnings are shown apart from errors
 from __future__ import annotations
 
 import html
+import io
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +18,7 @@ import polars as pl
 
 from . import i18n
 from .checks import ERROR
+from .compression import open_data
 from .package import ResourceSpec, load_package
 from .report import Findings, Problem, Report
 from .tables import ROW, csv_reader, dialect_of
@@ -274,9 +276,15 @@ def _rows_of(resource: ResourceSpec, numbers: set[int]) -> tuple[list[str] | Non
     encoding = resource.encoding or "utf-8"
     if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
         encoding = "utf-8-sig"
-    with open(path, encoding=encoding, errors="replace", newline="") as handle:
-        dialect = dialect_of(resource, handle.read(1 << 16))
-        handle.seek(0)
+
+    def text():  # decompressed, for a compressed file
+        raw = io.BufferedReader(open_data(path, resource.compression))
+        return io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+
+    with text() as handle:
+        head = handle.read(1 << 16)
+    with text() as handle:
+        dialect = dialect_of(resource, head)
         reader = csv_reader(handle, dialect)
         header: list[str] | None = None
         rows: dict[int, list[str]] = {}

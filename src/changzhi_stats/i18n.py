@@ -31,6 +31,14 @@ ZH: dict[str, tuple[str, str]] = {
     "limit-exceeded": ("超出读取上限", "{what}，超出上限 {limit}；{consequence}；{hint}"),
     "format-error": ("不支持的格式", "不支持的格式：{note}"),
     "encoding-error": ("字节不符合声明的编码", "字节 {value} 不是有效的 {encoding}{hint}"),
+    "byte-count": (
+        "文件大小与声明的字节数不符",
+        "文件 {path!r} 有 {actual} 字节，但资源声明为 {declared} 字节",
+    ),
+    "hash-count": (
+        "文件哈希值与声明的不符",
+        "文件 {path!r} 的 {algorithm} 哈希值是 {actual}，但资源声明为 {declared}",
+    ),
     "blank-label": ("表头为空", "第 {column} 列没有表头"),
     "duplicate-label": ("表头重复", "第 {column} 列的表头 {value!r} 与第 {first} 列重复"),
     "incorrect-label": (

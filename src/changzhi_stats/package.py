@@ -1,8 +1,10 @@
 """Read a package descriptor into plain data: resources, their files, schemas and dialects.
 
 Nothing here reads table data. Problems with the descriptor become package-level findings so
-that the resources that can still be read are still validated; only a descriptor that cannot be
-read at all raises :class:`PackageUnreadable`.
+that the resources that can still be read are still validated. A ``datapackage.json`` that is
+not valid JSON (or not UTF-8, or not a JSON object) is a ``package-error`` finding too, with the
+line and column of the fault, and nothing else is checked. Only a descriptor that cannot be read
+at all (missing, a folder, over its reading limits) raises :class:`PackageUnreadable`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass, field
 from importlib import resources as importlib_resources
 from pathlib import Path
 
+from . import integrity
+from .compression import COMPRESSIONS, compression_of, inner_suffix
 from .errors import PackageUnreadable
 from .limits import Limits, describe_bytes, json_depth
 from .paths import is_remote, unsafe_reason
@@ -41,6 +45,8 @@ class ResourceSpec:
     dialect: dict
     schema: dict
     descriptor: dict
+    compression: str | None = None  # gz, bz2, xz or zip (see compression.py); None: plain
+    max_bytes: int | None = None  # the most decompressed data read (Limits.file_bytes)
 
 
 @dataclass
@@ -54,12 +60,21 @@ class PackageSpec:
     problems: list[Problem] = field(default_factory=list)
     limits: Limits = field(default_factory=Limits)
     allow_remote: bool = False
+    # the descriptor is not valid JSON (or not an object): its package-error is all there is
+    unparsable: bool = False
     # frictionless-py's verdict on the descriptor, computed in a thread while the data is read
     _judged: Future | None = None
+    # declared bytes and hashes compared with the files, also in a thread (integrity.py)
+    _measured: Future | None = None
 
     def descriptor_problems(self) -> list[Problem]:
-        """Everything found wrong with the descriptor (waits for frictionless-py's verdict)."""
-        return self.problems + (self._judged.result() if self._judged is not None else [])
+        """Everything found wrong with the descriptor and the files' declared bytes and hashes
+        (waits for the threads computing them)."""
+        problems = list(self.problems)
+        for pending in (self._judged, self._measured):
+            if pending is not None:
+                problems += pending.result()
+        return problems
 
     def resource(self, name: str) -> ResourceSpec | None:
         return next((r for r in self.resources if r.name == name), None)
@@ -113,9 +128,13 @@ def load_package(
                 path = path / "datapackage.json"
         except (OSError, ValueError) as exc:  # a name too long, a NUL byte
             raise PackageUnreadable(f"{text}: cannot be read: {exc}") from None
-    descriptor = _read_json(path, what="package descriptor", limits=limits)
+    try:
+        descriptor = _read_json(path, what="package descriptor", limits=limits)
+    except _Unparsable as exc:  # a finding, as frictionless-py reports it: there is a file
+        return _unparsable(path, limits, allow_remote, str(exc))
     if not isinstance(descriptor, dict):
-        raise PackageUnreadable(f"{path}: a package descriptor must be a JSON object")
+        note = f"{path}: a package descriptor must be a JSON object"
+        return _unparsable(path, limits, allow_remote, note)
     package = PackageSpec(
         descriptor_path=path,
         base=path.parent,
@@ -126,7 +145,29 @@ def load_package(
     _load_resources(package)
     # Importing frictionless-py alone takes a third of a second: overlap it with reading data.
     package._judged = _JUDGE.submit(_metadata_problems, package)
+    tables = {r.name for r in package.resources}  # their unreadable files are reported anyway
+    package._measured = _MEASURE.submit(
+        integrity.declared_problems, descriptor, package.base, tables
+    )
     return package
+
+
+def _unparsable(path: Path, limits: Limits, allow_remote: bool, note: str) -> PackageSpec:
+    """A package whose descriptor is a file but not a JSON object: one package-error."""
+    package = PackageSpec(
+        descriptor_path=path,
+        base=path.parent,
+        descriptor={},
+        limits=limits,
+        allow_remote=allow_remote,
+        unparsable=True,
+    )
+    package.problems.append(make_problem("package-error", note=note))
+    return package
+
+
+class _Unparsable(PackageUnreadable):
+    """A JSON file that is not UTF-8 or not valid JSON (for datapackage.json: a finding)."""
 
 
 class _OverLimit(PackageUnreadable):
@@ -167,9 +208,9 @@ def _read_json(path: Path, *, what: str, limits: Limits) -> object:
     try:
         value = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise PackageUnreadable(f"{path}: {what} is not UTF-8 (byte {exc.start})") from None
+        raise _Unparsable(f"{path}: {what} is not UTF-8 (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
-        raise PackageUnreadable(
+        raise _Unparsable(
             f"{path}: {what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
     except RecursionError:
@@ -257,9 +298,22 @@ def _resource_spec(package: PackageSpec, descriptor: dict, name: str) -> Resourc
         return None
     if descriptor.get("type") == "file" and descriptor.get("schema") is None:
         return None  # a plain file (Data Package v2), e.g. a release's Parquet copy: not a table
-    fmt = str(descriptor.get("format") or Path(path_value).suffix.lstrip(".") or "csv").lower()
+    compression = compression_of(descriptor, path_value)
+    suffix = inner_suffix(path_value, compression)
+    fmt = str(descriptor.get("format") or suffix or "csv").lower()
     schema = _load_part(package, descriptor.get("schema"), what="schema", resource=name)
     dialect = _load_part(package, descriptor.get("dialect"), what="dialect", resource=name)
+    if compression is not None and compression not in COMPRESSIONS:
+        note = (
+            f"{path_value}: compression {compression!r} is not supported (cz-stats reads "
+            f"{', '.join(COMPRESSIONS)}); not validated"
+        )
+        package.problems.append(make_problem("source-error", resource=name, note=note))
+        return None
+    if compression is not None and fmt == "xlsx":
+        note = f"{path_value}: a compressed xlsx workbook is not supported; not validated"
+        package.problems.append(make_problem("format-error", resource=name, note=note))
+        return None
     if fmt not in TABULAR_FORMATS:
         if descriptor.get("schema") is not None:
             note = f"format {fmt!r} is not supported for tabular validation; not validated"
@@ -276,6 +330,8 @@ def _resource_spec(package: PackageSpec, descriptor: dict, name: str) -> Resourc
         dialect=dialect,
         schema=schema,
         descriptor=descriptor,
+        compression=compression,
+        max_bytes=package.limits.file_bytes,
     )
 
 
@@ -296,6 +352,7 @@ def _refused_path(package: PackageSpec, path: object, resource: str) -> bool:
 
 
 _JUDGE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cz-stats-descriptor")
+_MEASURE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cz-stats-hash")
 
 
 def _metadata_problems(package: PackageSpec) -> list[Problem]:

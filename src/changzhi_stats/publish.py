@@ -78,6 +78,11 @@ def publish(
     ``limits`` and ``allow_remote`` are as for :func:`~changzhi_stats.validate`.
     """
     package = load_package(source, limits=limits, allow_remote=allow_remote)
+    if package.unparsable:  # not valid JSON: refused before anything is created
+        report, _ = check_package(package, Findings(max_errors))
+        raise PublishRefused(
+            f"{package.descriptor_path}: not published: {report.errors[0].message}", report
+        )
     out = Path(out)
     previous: tuple[str, Diff] | None = None
     if bump is not None:
