@@ -46,6 +46,10 @@ def _typed_or_raw(table: Loaded, name: str) -> pl.Expr:
     return typed(name) if f"__typed__{name}" in table.frame.columns else pl.col(name)
 
 
+REMEMBERED = 1 << 20  # distinct periods, and (source, quote) pairs, kept across batches
+_NO_HASHES = pl.Series([], dtype=pl.UInt64)
+
+
 def enrich(
     table: Loaded, tables: dict[str, Loaded], base: Path, findings: Findings, cache: dict
 ) -> pl.DataFrame:
@@ -83,16 +87,22 @@ def enrich(
 
 
 def _period_facts(frame: pl.DataFrame, cache: dict) -> pl.DataFrame:
-    """Facts of every period seen so far; a batch parses only the periods new to it."""
+    """Facts of every period seen so far; a batch parses only the periods new to it.
+
+    At most :data:`REMEMBERED` periods are kept across batches, so a file of millions of
+    distinct (even invalid) periods cannot grow memory: beyond that each batch parses its own.
+    """
     known: pl.DataFrame | None = cache.get("periods")
     periods = frame["period"].drop_nulls().unique()
     if known is not None:
         periods = periods.filter(~periods.is_in(known["period"].implode()))
-    if known is None or periods.len():
-        fresh = st.period_facts(periods)
-        known = fresh if known is None else pl.concat([known, fresh])
-        cache["periods"] = known
-    return known
+    if known is not None and not periods.len():
+        return known
+    fresh = st.period_facts(periods)
+    facts = fresh if known is None else pl.concat([known, fresh])
+    if facts.height <= REMEMBERED:
+        cache["periods"] = facts
+    return facts
 
 
 def _join(frame: pl.DataFrame, other: Loaded, key: str, wanted: dict[str, str]) -> pl.DataFrame:
@@ -155,13 +165,18 @@ def _quote_flags(frame: pl.DataFrame, texts: dict[str, str], cache: dict) -> pl.
     """True where the quote is found verbatim (or cannot be judged: no text, no quote).
 
     Quotes repeat across millions of rows: each distinct (source, quote) pair is looked up once,
-    by its 64-bit hash, and the verdicts are kept for later batches.
+    by its 64-bit hash, and up to :data:`REMEMBERED` verdicts are kept for later batches.
     """
     pair = pl.struct("source_id", "source_quote").hash(seed=0)
     hashed = frame.select(pair.alias("h"), "source_id", "source_quote")
-    verdicts: dict[int, bool] = cache.setdefault("quotes", {})
-    fresh = hashed.filter(~pl.col("h").is_in(pl.Series(list(verdicts), dtype=pl.UInt64).implode()))
-    for h, sid, quote in fresh.unique(subset="h", keep="first").iter_rows():
-        verdicts[h] = sid not in texts or quote is None or quote in texts[sid]
-    bad = pl.Series([h for h, ok in verdicts.items() if not ok], dtype=pl.UInt64)
+    known, bad = cache.get("quotes", (_NO_HASHES, _NO_HASHES))
+    fresh = hashed.filter(~pl.col("h").is_in(known.implode())).unique(subset="h", keep="first")
+    wrong = [
+        h
+        for h, sid, quote in fresh.iter_rows()
+        if not (sid not in texts or quote is None or quote in texts[sid])
+    ]
+    bad = pl.concat([bad, pl.Series(wrong, dtype=pl.UInt64)])
+    if known.len() + fresh.height <= REMEMBERED:
+        cache["quotes"] = (pl.concat([known, fresh["h"]]), bad)
     return frame.with_columns(pair.is_in(bad.implode()).not_().alias(st.QUOTE_OK))

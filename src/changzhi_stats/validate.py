@@ -358,8 +358,13 @@ class _KeyTracker:
 
     def repeated(self) -> np.ndarray:
         """Hash values seen more than once: true repeats, and (rarely) collisions."""
-        hashes = np.concatenate(self.hashes) if self.hashes else np.array([], dtype=np.uint64)
-        self.hashes = []
+        hashes = np.empty(sum(len(h) for h in self.hashes), dtype=np.uint64)
+        done = 0
+        self.hashes.reverse()
+        while self.hashes:  # not np.concatenate: each batch's hashes are freed once copied
+            chunk = self.hashes.pop()
+            hashes[done : done + len(chunk)] = chunk
+            done += len(chunk)
         hashes.sort()
         return np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
 
