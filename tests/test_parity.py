@@ -40,9 +40,9 @@ KINDS: dict[str, str | None] = {
     "scheme-error": "unsafe-path",  # or remote-not-supported under --allow-remote
     "format-error": "format-error",
     "encoding-error": "encoding-error",
-    "compression-error": "format-error",
-    "hash-count": None,
-    "byte-count": None,
+    "compression-error": "source-error",
+    "hash-count": "hash-count",
+    "byte-count": "byte-count",
     # the header
     "blank-label": "blank-label",
     "duplicate-label": "duplicate-label",
@@ -97,6 +97,8 @@ DESCRIPTOR = {
     "source-error",
     "format-error",
     "encoding-error",
+    "byte-count",
+    "hash-count",
     "unsafe-path",
     "remote-not-supported",
 }
@@ -144,16 +146,9 @@ def frictionless_places(path: Path) -> set[Place]:
     return found
 
 
-NOT_READ = "resource not read"
-
-
 def cz_places(path: Path) -> set[Place]:
     report = changzhi_stats.validate(path, max_errors=10**6, lang="en")
-    found = {place(p.resource, p.row, p.field, p.check) for p in report.errors + report.warnings}
-    for p in report.errors:  # a resource cz-stats could not read as a table (see INTENDED)
-        if p.check == "format-error" and p.resource:
-            found.add((p.resource, None, None, NOT_READ))
-    return found
+    return {place(p.resource, p.row, p.field, p.check) for p in report.errors + report.warnings}
 
 
 @dataclass(frozen=True)
@@ -183,20 +178,6 @@ INTENDED = [
         "a repeated key and reports why the cell has no value instead, on that row: "
         "required-error (empty key cell), type-error, missing-cell, or blank-row (a blank row "
         "is reported once and not checked further).",
-    ),
-    Difference(
-        "compressed-resource",
-        lambda p, cz: (p[0], None, None, NOT_READ) in cz,
-        "known gap: cz-stats does not read compressed resources (.gz, .zip); it reports "
-        "format-error for the resource, so the findings frictionless makes inside the file "
-        "are not made. Not fixed: reading them is a feature, not a small fix.",
-    ),
-    Difference(
-        "declared-bytes-and-hash",
-        lambda p, cz: p[3] in {"hash-count", "byte-count"},
-        "known gap: cz-stats does not compare a resource's declared `bytes` and `hash` with "
-        "the file; frictionless reports byte-count and hash-count when they differ. Not fixed "
-        "here: it needs new check codes (docs/checks.md, the check catalogue).",
     ),
     Difference(
         "required-on-missing-cell",
@@ -341,43 +322,78 @@ def test_difference_required_on_missing_cell(tmp_path: Path) -> None:
     assert [why for _, why in missed(fr, cz)] == ["required-on-missing-cell"]
 
 
-def test_known_gap_compressed_resource(tmp_path: Path) -> None:
+def _compress(kind: str, data: bytes) -> bytes:
+    import bz2
     import gzip
+    import io
+    import lzma
+    import zipfile
 
-    tmp_path.mkdir(exist_ok=True)
-    (tmp_path / "t.csv.gz").write_bytes(gzip.compress(b"a\nx\n"))
-    schema = {"fields": [{"name": "a", "type": "integer"}]}
-    descriptor = {
-        "name": "parity",
-        "resources": [{"name": "t", "path": "t.csv.gz", "schema": schema}],
-    }
+    if kind == "zip":
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("t.csv", data)
+        return buffer.getvalue()
+    return {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[kind](data)
+
+
+@pytest.mark.parametrize("kind", ["gz", "bz2", "xz", "zip"])
+def test_compressed_resources_are_read_alike(tmp_path: Path, kind: str) -> None:
+    """Closed gap: cz-stats reads compressed CSV and finds what frictionless finds inside."""
+    (tmp_path / f"t.csv.{kind}").write_bytes(_compress(kind, b"a,b\n1,x\ny\n3,z,w\n"))
+    fields = [{"name": "a", "type": "integer"}, {"name": "b"}]
+    resource = {"name": "t", "path": f"t.csv.{kind}", "schema": {"fields": fields}}
+    resource["dialect"] = {"headerRows": [1]}
+    descriptor = {"name": "parity", "resources": [resource]}
     (tmp_path / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     path = tmp_path / "datapackage.json"
-    fr, cz = frictionless_places(path), cz_places(path)
-    assert fr == {("t", 2, "a", "type-error")}
-    assert (None, None, None, "format-error") in cz
-    assert [why for _, why in missed(fr, cz)] == ["compressed-resource"]
+    expected = {
+        ("t", 3, "a", "type-error"),
+        ("t", 3, "b", "missing-cell"),
+        ("t", 4, None, "extra-cell"),
+    }
+    assert frictionless_places(path) == expected == cz_places(path)
 
 
-def test_known_gap_declared_bytes_and_hash(tmp_path: Path) -> None:
+@pytest.mark.parametrize("content", [b"\x1f\x8b not really gzip", b"plain text"])
+def test_a_corrupt_compressed_file_is_reported_alike(tmp_path: Path, content: bytes) -> None:
+    """frictionless: compression-error (or source-error when cut short); cz-stats: source-error."""
+    (tmp_path / "t.csv.gz").write_bytes(content)
+    resource = {"name": "t", "path": "t.csv.gz", "schema": {"fields": [{"name": "a"}]}}
+    descriptor = {"name": "parity", "resources": [resource]}
+    (tmp_path / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    path = tmp_path / "datapackage.json"
+    assert frictionless_places(path) == {(None, None, None, "source-error")} == cz_places(path)
+
+
+def test_declared_bytes_and_hash_are_checked_alike(tmp_path: Path) -> None:
+    """Closed gap: byte-count and hash-count, as frictionless reports them."""
     path = _one_table(tmp_path, [{"name": "a"}], "a\n1\n")
     descriptor = json.loads(path.read_text(encoding="utf-8"))
     descriptor["resources"][0].update(bytes=5, hash="sha256:00")
     path.write_text(json.dumps(descriptor), encoding="utf-8")
-    fr, cz = frictionless_places(path), cz_places(path)
-    assert fr == {("t", None, None, "hash-count"), ("t", None, None, "byte-count")}
-    assert cz == set()
-    assert {why for _, why in missed(fr, cz)} == {"declared-bytes-and-hash"}
+    expected = {(None, None, None, "hash-count"), (None, None, None, "byte-count")}
+    assert frictionless_places(path) == expected == cz_places(path)
+    descriptor["resources"][0].update(bytes=4, hash="b6a8b30a49f6ba2d0bfc9b3b8ad1e5c3")  # bare: MD5
+    path.write_text(json.dumps(descriptor), encoding="utf-8")
+    assert frictionless_places(path) == {(None, None, None, "hash-count")} == cz_places(path)
 
 
-def test_difference_unreadable_descriptor_raises(tmp_path: Path) -> None:
-    """frictionless reports invalid JSON as package-error; cz-stats raises (CLI: exit 2)."""
+def test_an_invalid_json_descriptor_is_reported_alike(tmp_path: Path) -> None:
+    """Closed difference: frictionless reports invalid JSON as package-error, so does cz-stats
+    (with the line and column); the CLI exits 1, not 2."""
     tmp_path.mkdir(exist_ok=True)
     (tmp_path / "datapackage.json").write_text("{bad", encoding="utf-8")
     path = tmp_path / "datapackage.json"
-    assert frictionless_places(path) == {(None, None, None, "package-error")}
+    assert frictionless_places(path) == {(None, None, None, "package-error")} == cz_places(path)
+    report = changzhi_stats.validate(path)
+    assert "line 1 column 2" in report.errors[0].message
+
+
+def test_a_missing_descriptor_raises(tmp_path: Path) -> None:
+    """The one remaining difference: no file at all is PackageUnreadable (exit 2)."""
     with pytest.raises(changzhi_stats.PackageUnreadable):
-        changzhi_stats.validate(path)
+        changzhi_stats.validate(tmp_path / "datapackage.json")
 
 
 def test_difference_no_stop_at_1000_errors(tmp_path: Path) -> None:
@@ -567,25 +583,45 @@ def _write_table(path: Path, fields: list[dict], rows: list[list[str]], na: bool
     st.booleans(),
     st.sampled_from(["none", "other", "self"]),
     st.booleans(),
+    st.sampled_from(["csv", "csv", "gz", "zip"]),
+    st.sampled_from(["none", "none", "right", "bytes", "hash", "md5"]),
 )
-def test_generated_findings_are_included(spec, other, with_key: bool, fk: str, na: bool) -> None:
+def test_generated_findings_are_included(
+    spec, other, with_key: bool, fk: str, na: bool, compression: str, declared: str
+) -> None:
     """Table t, and (unless fk is "none") a table c whose first field refers to t's first
     field, or (fk "self") whose last field refers to its own first. ``na``: missing values
-    are written "NA" and declared in ``missingValues``."""
+    are written "NA" and declared in ``missingValues``. ``compression``: t's file is
+    compressed; ``declared``: t declares its bytes and hash, right or with one planted wrong."""
+    import hashlib
+
     tables = {"t": spec} if fk == "none" else {"t": spec, "c": other}
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         resources = []
         for name, (fields, rows) in tables.items():
             _write_table(folder / f"{name}.csv", fields, rows, na)
+            path = f"{name}.csv"
+            if name == "t" and compression != "csv":
+                plain = folder / path
+                path = f"{path}.{compression}"
+                (folder / path).write_bytes(_compress(compression, plain.read_bytes()))
+                plain.unlink()
             schema: dict = {"fields": fields}
             if na:
                 schema["missingValues"] = ["", "NA"]
             # headerRows stated: frictionless would otherwise sniff another row as the header
             # on some tiny tables (intended difference header-row-detection)
             dialect = {"headerRows": [1]}
-            resources.append({"name": name, "path": f"{name}.csv", "schema": schema})
+            resources.append({"name": name, "path": path, "schema": schema})
             resources[-1]["dialect"] = dialect
+            if name == "t" and declared != "none":
+                content = (folder / path).read_bytes()
+                resources[-1]["bytes"] = len(content) + (declared == "bytes")
+                digest = hashlib.sha256(content + (b"x" if declared == "hash" else b""))
+                resources[-1]["hash"] = "sha256:" + digest.hexdigest()
+                if declared == "md5":  # a bare hash is MD5; planted wrong
+                    resources[-1]["hash"] = hashlib.md5(content + b"x").hexdigest()
         if with_key:
             resources[0]["schema"]["primaryKey"] = [spec[0][0]["name"]]
         if fk != "none":
