@@ -435,3 +435,21 @@ def test_formula_rule_agrees_with_its_definition(text: str) -> None:
 
     expected = text[0] in "=+-@\t\r" and not re.match(NUMBER, text)
     assert bool(flagged.item()) is expected
+
+
+def test_a_decompression_bomb_stops_at_the_file_limit(tmp_path: Path) -> None:
+    """A small gzip that decompresses to far more than --max-file-bytes is read no further than
+    that: a source-error naming the limit, and no traceback or runaway memory."""
+    import gzip
+
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "t.csv.gz").write_bytes(gzip.compress(b"a\n" + b"1\n" * 5_000_000))
+    assert (folder / "t.csv.gz").stat().st_size < 100_000
+    resource = {"name": "t", "path": "t.csv.gz", "schema": {"fields": [{"name": "a"}]}}
+    (folder / "datapackage.json").write_text(json.dumps({"name": "x", "resources": [resource]}))
+    report = cz.validate(folder, limits=Limits(file_bytes=1_000_000))
+    assert [p.check for p in report.errors] == ["source-error"]
+    assert "decompresses to more than" in report.errors[0].message
+    assert "--max-file-bytes" in report.errors[0].message
+    assert cz.validate(folder).valid  # within the default limit it is read in full

@@ -729,3 +729,58 @@ def test_a_publish_killed_while_writing_the_index_never_tears_it(
     assert leftovers(published_out) == []  # the stale temporary index is cleared
     index = json.loads((published_out / "index.json").read_text("utf-8"))
     assert [r["version"] for r in index["releases"]] == ["4.0.0", "3.0.0", "2.0.0"]
+
+
+# --- compressed sources and declared bytes/hash --------------------------------------------
+
+
+def test_a_compressed_package_publishes_plain_csv_and_parquet(
+    tmp_path: Path, package_copy: Path
+) -> None:
+    """Compressed sources (gz, zip) give the usual release: UTF-8 CSV and Parquet, the same rows
+    as the uncompressed package's release."""
+    import gzip
+    import zipfile
+
+    plain = publish(package_copy, version="1.0.0", out=tmp_path / "plain")
+    descriptor = json.loads((package_copy / "datapackage.json").read_text("utf-8"))
+    for index, resource in enumerate(descriptor["resources"]):
+        source = package_copy / resource["path"]
+        if index % 2:
+            target = source.with_name(source.name + ".zip")
+            with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+                archive.write(source, source.name)
+        else:
+            target = source.with_name(source.name + ".gz")
+            target.write_bytes(gzip.compress(source.read_bytes(), mtime=0))
+        source.unlink()
+        resource["path"] = target.relative_to(package_copy).as_posix()
+    (package_copy / "datapackage.json").write_text(json.dumps(descriptor), "utf-8")
+    release = publish(package_copy, version="1.0.0", out=tmp_path / "compressed")
+    for name in RESOURCES:
+        path = f"data/{name}.csv"
+        assert (release.path / path).read_bytes() == (plain.path / path).read_bytes(), name
+        parquet = f"data/{name}.parquet"
+        assert pq.read_table(release.path / parquet).equals(pq.read_table(plain.path / parquet))
+    assert cz_validate(release.path).valid
+
+
+def test_a_tampered_release_file_is_reported(tmp_path: Path, package_copy: Path) -> None:
+    """The release declares every file's bytes and sha256: validating it compares them."""
+    release = publish(package_copy, version="1.0.0", out=tmp_path / "releases")
+    assert cz_validate(release.path).valid
+    with open(release.path / "data" / "units.csv", "a", encoding="utf-8") as handle:
+        handle.write("\n")  # a blank line at the end: the rows still read the same
+    (release.path / "data" / "units.parquet").write_bytes(b"PAR1 not really")
+    report = cz_validate(release.path)
+    found = {(p.resource, p.check) for p in report.errors}
+    assert {("units", "byte-count"), ("units", "hash-count")} <= found
+    assert {("units-parquet", "byte-count"), ("units-parquet", "hash-count")} <= found
+    message = next(p.message for p in report.errors if p.check == "hash-count")
+    assert "data/units" in message and "but the resource declares" in message
+
+
+def cz_validate(folder: Path) -> Report:
+    from changzhi_stats import validate
+
+    return validate(folder / "datapackage.json")
