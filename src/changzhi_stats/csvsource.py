@@ -1,8 +1,9 @@
 """Stream a CSV resource in batches of raw text cells, with Frictionless row numbers.
 
-Memory stays bounded by the batch size, whatever the file size. pyarrow parses (in parallel while
-every row has the right number of cells); rows with a wrong cell count come back through
-pyarrow's invalid-row handler and are re-read here, so their other cells are still checked. A file
+Memory stays bounded by the batch size, whatever the file size. pyarrow parses the next batch on
+a thread of its own while the caller checks the current one (one parsing thread keeps row numbers
+exact); rows with a wrong cell count come back through pyarrow's invalid-row handler and are
+re-read here, so their other cells are still checked. A file
 that turns out not to be valid UTF-8 midway is decoded in Python to locate every bad byte, and the
 stream resumes after the last row already handed out, so nothing is checked twice.
 """
@@ -48,9 +49,9 @@ _SCAN_WINDOW = (64 << 20) // mmap.ALLOCATIONGRANULARITY * mmap.ALLOCATIONGRANULA
 class _Restart(Exception):
     """Internal: re-open the stream in a slower, more exact mode."""
 
-    def __init__(self, *, decoded: bool, threads: bool) -> None:
+    def __init__(self, *, decoded: bool) -> None:
         super().__init__()
-        self.decoded, self.threads = decoded, threads
+        self.decoded = decoded
 
 
 class CsvSource:
@@ -147,16 +148,16 @@ class CsvSource:
         """
         if not self.readable:
             return
-        decoded, threads = self.encoding != "utf-8", False
+        decoded = self.encoding != "utf-8"
         done = 0  # the last row number already handed out
         while True:
             try:
-                for frame in self._stream(findings, decoded=decoded, threads=threads, after=done):
+                for frame in self._stream(findings, decoded=decoded, after=done):
                     done = max(done, self._last_read)  # blank rows dropped from it count too
                     yield frame
                 return
             except _Restart as restart:
-                decoded, threads = restart.decoded, restart.threads
+                decoded = restart.decoded
 
     def _raw(self) -> BinaryIO:
         """The file's bytes, decompressed as they are read if it is compressed."""
@@ -167,12 +168,12 @@ class CsvSource:
         raw = io.BytesIO(self._text_bytes or b"") if decoded else self._raw()
         return _Paced(raw, self.batch_bytes)
 
-    def _reader(self, source: _Paced, threads: bool, handler) -> pacsv.CSVStreamingReader:
+    def _reader(self, source: _Paced, handler) -> pacsv.CSVStreamingReader:
         names = [column(i) for i in range(self.width)]
         return pacsv.open_csv(
             source,
             read_options=pacsv.ReadOptions(
-                column_names=names, use_threads=threads, block_size=self.batch_bytes
+                column_names=names, use_threads=False, block_size=self.batch_bytes
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=self.dialect["delimiter"],
@@ -191,23 +192,19 @@ class CsvSource:
             ),
         )
 
-    def _stream(
-        self, findings: Findings, *, decoded: bool, threads: bool, after: int
-    ) -> Iterator[pl.DataFrame]:
+    def _stream(self, findings: Findings, *, decoded: bool, after: int) -> Iterator[pl.DataFrame]:
         if decoded:
             self._decoded(findings)
         try:
             source = self._source(decoded)
         except OSError as exc:
-            self._unreadable(exc, findings, decoded=decoded, threads=threads)
+            self._unreadable(exc, findings, decoded=decoded)
             return
         with source:
-            yield from self._batches(
-                source, findings, decoded=decoded, threads=threads, after=after
-            )
+            yield from self._batches(source, findings, decoded=decoded, after=after)
 
     def _batches(
-        self, source: _Paced, findings: Findings, *, decoded: bool, threads: bool, after: int
+        self, source: _Paced, findings: Findings, *, decoded: bool, after: int
     ) -> Iterator[pl.DataFrame]:
         invalid: list[tuple[int, str]] = []
 
@@ -216,15 +213,15 @@ class CsvSource:
             return "skip"
 
         try:
-            reader = self._reader(source, threads, handler)
+            reader = self._reader(source, handler)
         except (pa.ArrowInvalid, OSError) as exc:
-            self._unreadable(exc, findings, decoded=decoded, threads=threads)
+            self._unreadable(exc, findings, decoded=decoded)
             return
         last = 0  # row numbers: every record counts, the header is row 1
         used = 0  # how many of ``invalid`` belong to batches already handed out
         # pyarrow parses the next batch (without the GIL) while the caller checks this one
         ahead = ThreadPoolExecutor(1, thread_name_prefix="cz-read")
-        pending = ahead.submit(reader.read_next_batch)
+        pending = ahead.submit(_next_frame, reader)
         try:
             while True:
                 try:
@@ -232,16 +229,12 @@ class CsvSource:
                 except StopIteration:
                     break
                 except (pa.ArrowInvalid, OSError) as exc:
-                    self._unreadable(exc, findings, decoded=decoded, threads=threads)
+                    self._unreadable(exc, findings, decoded=decoded)
                     return
                 source.handed_out()
-                pending = ahead.submit(reader.read_next_batch)
-                if invalid and threads:
-                    raise _Restart(
-                        decoded=decoded, threads=False
-                    )  # exact row numbers need one thread
+                pending = ahead.submit(_next_frame, reader)
                 skipped = np.array(sorted(n for n, _ in invalid[used:]), dtype=np.int64)
-                numbers = _next_numbers(last, batch.num_rows, skipped)
+                numbers = _next_numbers(last, batch.height, skipped)
                 end = int(numbers[-1]) if len(numbers) else last
                 mine = [(n, text) for n, text in invalid[used:] if n <= end]
                 used += len(mine)
@@ -253,23 +246,21 @@ class CsvSource:
             source.stop()  # a read waiting for its turn must not outlive the stream
             ahead.shutdown(wait=True)  # never leave a read running on a reader being dropped
         if invalid[used:]:  # invalid rows after the last batch
-            empty = pa.RecordBatch.from_pylist([], schema=reader.schema)
+            empty = pl.from_arrow(pa.RecordBatch.from_pylist([], schema=reader.schema))
             frame = self._frame(
                 empty, np.array([], dtype=np.int64), invalid[used:], findings, after
             )
             self._last_read = max(n for n, _ in invalid[used:])
             yield frame
 
-    def _unreadable(self, exc: Exception, findings: Findings, *, decoded: bool, threads: bool):
+    def _unreadable(self, exc: Exception, findings: Findings, *, decoded: bool):
         # pyarrow cannot hand back a row of the wrong width that is not UTF-8 either (it fails
         # with a parse error): any parse error is re-tried decoded, which locates the bad bytes
         if not decoded and isinstance(exc, pa.ArrowInvalid):
-            raise _Restart(decoded=True, threads=threads)
+            raise _Restart(decoded=True)
         self._fail(findings, f"{self.resource.path.name}: cannot be parsed as CSV: {exc}")
 
-    def _frame(self, batch, numbers, invalid, findings: Findings, after: int) -> pl.DataFrame:
-        frame = pl.from_arrow(batch)
-        assert isinstance(frame, pl.DataFrame)
+    def _frame(self, frame, numbers, invalid, findings: Findings, after: int) -> pl.DataFrame:
         frame = frame.with_columns(pl.Series(ROW, numbers, dtype=pl.Int64))
         fresh = [(n, text) for n, text in invalid if n > after]
         if fresh:
@@ -356,6 +347,13 @@ class _Paced(io.RawIOBase):
         self.stop()
         self._raw.close()
         super().close()
+
+
+def _next_frame(reader: pacsv.CSVStreamingReader) -> pl.DataFrame:
+    """The next batch as a polars frame: converted on the reading thread too."""
+    frame = pl.from_arrow(reader.read_next_batch())
+    assert isinstance(frame, pl.DataFrame)
+    return frame
 
 
 def _next_numbers(last: int, count: int, skipped: np.ndarray) -> np.ndarray:
