@@ -179,4 +179,4 @@ def _quote_flags(frame: pl.DataFrame, texts: dict[str, str], cache: dict) -> pl.
     bad = pl.concat([bad, pl.Series(wrong, dtype=pl.UInt64)])
     if known.len() + fresh.height <= REMEMBERED:
         cache["quotes"] = (pl.concat([known, fresh["h"]]), bad)
-    return frame.with_columns(pair.is_in(bad.implode()).not_().alias(st.QUOTE_OK))
+    return frame.with_columns(hashed["h"].is_in(bad.implode()).not_().alias(st.QUOTE_OK))
