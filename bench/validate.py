@@ -642,7 +642,24 @@ def tool_path(name: str) -> str:
 
 def best_of(repeat: int, measure: Callable[[], Measurement]) -> Measurement:
     """The fastest of ``repeat`` runs (peak RSS: the largest seen)."""
-    runs = [measure() for _ in range(max(1, repeat))]
+    return fastest([measure() for _ in range(max(1, repeat))])
+
+
+def interleaved(repeat: int, *measures: Callable[[], Measurement]) -> list[list[Measurement]]:
+    """``repeat`` runs of each, run in turn (a, b, a, b, …).
+
+    Tools whose times are compared run side by side, so a machine whose speed drifts during the
+    benchmark (a shared VM's does, by a quarter and more) slows both alike.
+    """
+    runs: list[list[Measurement]] = [[] for _ in measures]
+    for _ in range(max(1, repeat)):
+        for i, measure in enumerate(measures):
+            runs[i].append(measure())
+    return runs
+
+
+def fastest(runs: list[Measurement]) -> Measurement:
+    """The fastest of ``runs`` (peak RSS: the largest seen)."""
     done = [r for r in runs if r.ran]
     if not done:
         return runs[-1]
@@ -854,14 +871,14 @@ def measure_all(config: Config, package: Path, runs: Path) -> list[Measurement]:
         shutil.rmtree(out, ignore_errors=True)
         return result
 
-    results = [
-        best_of(
-            config.repeat,
-            lambda: measure(
-                "cz-stats validate", [cz, "validate", str(package), "--format", "json"]
-            ),
-        ),
-    ]
+    def validate_run() -> Measurement:
+        return measure("cz-stats validate", [cz, "validate", str(package), "--format", "json"])
+
+    def read_run() -> Measurement:
+        return measure("pyarrow read_csv", [python, "-c", PYARROW_READ, observations])
+
+    # half the runs of the fast tools before frictionless, half after, each pair side by side
+    before = interleaved((config.repeat + 1) // 2, validate_run, read_run)
     limit = (
         config.frictionless_rows
         if config.frictionless_rows is not None
@@ -875,16 +892,12 @@ def measure_all(config: Config, package: Path, runs: Path) -> list[Measurement]:
     else:
         frictionless.note = f"skipped: {config.rows} rows > {limit} (use --frictionless-rows N)"
         say(f"frictionless validate {frictionless.note}")
-    results.append(frictionless)
-    results.append(
-        best_of(
-            config.repeat,
-            lambda: measure("pyarrow read_csv", [python, "-c", PYARROW_READ, observations]),
-        )
+    after = (
+        interleaved(config.repeat // 2, validate_run, read_run) if config.repeat > 1 else [[], []]
     )
-    results.append(best_of(config.repeat, publish_run))
-    results.append(best_of(config.repeat, write_run))
-    return results
+    validated, read = (fastest(b + a) for b, a in zip(before, after, strict=True))
+    published, written = (fastest(r) for r in interleaved(config.repeat, publish_run, write_run))
+    return [validated, frictionless, read, published, written]
 
 
 def check_faults(config: Config, faulted: Path, planted: Counter[str], runs: Path) -> dict:

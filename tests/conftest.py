@@ -138,3 +138,19 @@ def make_package(tmp_path: Path):
         return write_package(tmp_path / f"p{next(counter)}", tables, **descriptor)
 
     return make
+
+
+def compress(kind: str, data: bytes) -> bytes:
+    """``data`` as a compressed resource file: gz, bz2, xz, or a zip holding ``t.csv``."""
+    import bz2
+    import gzip
+    import io
+    import lzma
+    import zipfile
+
+    if kind == "zip":
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("t.csv", data)
+        return buffer.getvalue()
+    return {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[kind](data)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import (
+    compress,
     observation_row,
     places,
     read_rows,
@@ -273,26 +274,11 @@ PLAIN_FOUND = [
 ]
 
 
-def _compress(kind: str, data: bytes) -> bytes:
-    import bz2
-    import gzip
-    import io
-    import lzma
-    import zipfile
-
-    if kind == "zip":
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("t.csv", data)
-        return buffer.getvalue()
-    return {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[kind](data)
-
-
 def _compressed(kind: str, text: str = PLAIN, encoding: str = "utf-8", **resource: object):
     """Table ``t`` compressed as ``kind``: found exactly what the plain CSV gives."""
 
     def build(ctx: Ctx):
-        data = _compress(kind, text.encode(encoding))
+        data = compress(kind, text.encode(encoding))
         if encoding != "utf-8":
             resource["encoding"] = encoding
         path = f"t.csv.{kind}" if "compression" not in resource else "t.dat"
@@ -306,7 +292,7 @@ def _compressed(kind: str, text: str = PLAIN, encoding: str = "utf-8", **resourc
 
 def _corrupt_gzip(ctx: Ctx):
     # over 1 MiB of data, so the head is read and the fault is met while streaming
-    whole = _compress("gz", ("a\n" + "\n".join(map(str, range(400_000)))).encode())
+    whole = compress("gz", ("a\n" + "\n".join(map(str, range(400_000)))).encode())
     folder = ctx.make({"t": {"fields": ["a:integer"], "path": "t.csv.gz", "data": whole[:-40]}})
     return folder, [("t", None, None, "source-error")]
 
@@ -719,7 +705,7 @@ FAILING: list[Case] = [
                     "t": {
                         "fields": GB_FIELDS,
                         "path": "t.csv.gz",
-                        "data": _compress("gz", GB_TEXT.encode("gb18030")),
+                        "data": compress("gz", GB_TEXT.encode("gb18030")),
                     }
                 }
             ),
@@ -1209,14 +1195,14 @@ def _compressed_valid(ctx: Ctx):
         kind: {
             "fields": ["a:integer", "b"],
             "path": f"{kind}.csv.{kind}",
-            "data": _compress(kind, text),
+            "data": compress(kind, text),
         }
         for kind in ("gz", "bz2", "xz", "zip")
     }
     tables["tsv"] = {
         "fields": ["a:integer", "b"],
         "path": "t.tsv.gz",
-        "data": _compress("gz", b"a\tb\n1\tx,y\n"),
+        "data": compress("gz", b"a\tb\n1\tx,y\n"),
     }
     return ctx.make(tables)
 

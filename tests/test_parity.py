@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 frictionless = pytest.importorskip("frictionless")
+from conftest import compress  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -322,25 +323,10 @@ def test_difference_required_on_missing_cell(tmp_path: Path) -> None:
     assert [why for _, why in missed(fr, cz)] == ["required-on-missing-cell"]
 
 
-def _compress(kind: str, data: bytes) -> bytes:
-    import bz2
-    import gzip
-    import io
-    import lzma
-    import zipfile
-
-    if kind == "zip":
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("t.csv", data)
-        return buffer.getvalue()
-    return {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[kind](data)
-
-
 @pytest.mark.parametrize("kind", ["gz", "bz2", "xz", "zip"])
 def test_compressed_resources_are_read_alike(tmp_path: Path, kind: str) -> None:
     """Closed gap: cz-stats reads compressed CSV and finds what frictionless finds inside."""
-    (tmp_path / f"t.csv.{kind}").write_bytes(_compress(kind, b"a,b\n1,x\ny\n3,z,w\n"))
+    (tmp_path / f"t.csv.{kind}").write_bytes(compress(kind, b"a,b\n1,x\ny\n3,z,w\n"))
     fields = [{"name": "a", "type": "integer"}, {"name": "b"}]
     resource = {"name": "t", "path": f"t.csv.{kind}", "schema": {"fields": fields}}
     resource["dialect"] = {"headerRows": [1]}
@@ -605,7 +591,7 @@ def test_generated_findings_are_included(
             if name == "t" and compression != "csv":
                 plain = folder / path
                 path = f"{path}.{compression}"
-                (folder / path).write_bytes(_compress(compression, plain.read_bytes()))
+                (folder / path).write_bytes(compress(compression, plain.read_bytes()))
                 plain.unlink()
             schema: dict = {"fields": fields}
             if na:

@@ -209,22 +209,26 @@ def _downloads(descriptor: dict, folder: Path) -> list[str]:
         '<table class="downloads"><tr><th>文件 File</th><th>格式 Format</th>'
         "<th>字节 Bytes</th><th>sha256</th></tr>",
     ]
-    files = ["datapackage.json"]
-    files += [
-        r["path"]
+    # the descriptor already gives each resource's bytes and sha256: large files are not re-read
+    known = {
+        r["path"]: (r.get("bytes"), r.get("hash"))
         for r in descriptor.get("resources") or []
         if isinstance(r, dict) and isinstance(r.get("path"), str)
-    ]
-    files += [p.name for p in sorted(folder.glob("*.jsonld"))]
+    }
+    files = ["datapackage.json", *known, *(p.name for p in sorted(folder.glob("*.jsonld")))]
     for name in dict.fromkeys(files):
         path = folder / name
         if not path.is_file():
             continue
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        size, digest = known.get(name, (None, None))
+        if isinstance(size, int) and isinstance(digest, str) and digest.startswith("sha256:"):
+            digest = digest[len("sha256:") :]
+        else:  # the small files written beside the descriptor
+            size, digest = path.stat().st_size, hashlib.sha256(path.read_bytes()).hexdigest()
         kind = path.suffix.lstrip(".") or "txt"
         out.append(
             f'<tr><td><a href="{_e(name)}">{_e(name)}</a></td><td>{_e(kind)}</td>'
-            f'<td>{path.stat().st_size:,}</td><td class="sha">{digest}</td></tr>'
+            f'<td>{size:,}</td><td class="sha">{digest}</td></tr>'
         )
     out.append("</table>")
     out.append(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from pathlib import Path
 from typing import BinaryIO
 
 import polars as pl
@@ -104,19 +103,22 @@ def sdmx_time_period(period: str) -> str:
 class SdmxOutput:
     """Writes the SDMX-CSV copy as the observation batches stream past."""
 
-    def __init__(self, staging: Path, structure: str) -> None:
-        self.path = staging / SDMX_PATH
-        self.handle: BinaryIO = open(self.path, "wb")
+    def __init__(self, handle: BinaryIO, structure: str) -> None:
+        self.handle = handle  # open for writing; closed by close()
         self.header = True
         self.periods: set[str] = set()
         self.regions: set[str] = set()
         self.structure = structure
+        self._times: dict[str, str] = {}  # period → SDMX TIME_PERIOD, each parsed once
 
     def write(self, frame: pl.DataFrame) -> None:
         periods = frame["period"].drop_nulls().unique().to_list()
         self.periods.update(periods)
         self.regions.update(frame["region_code"].drop_nulls().unique().to_list())
-        mapping = {p: _safe_time(p) for p in periods}
+        for period in periods:
+            if period not in self._times:
+                self._times[period] = _safe_time(period)
+        mapping = {p: self._times[p] for p in periods}
         out = frame.select(
             pl.lit("dataflow").alias("STRUCTURE"),
             pl.lit(self.structure).alias("STRUCTURE_ID"),

@@ -46,7 +46,8 @@ def validate(
     """Validate the package at ``source`` (None: the bundled Changzhi package).
 
     Bad data never raises: it is in the report. :class:`~changzhi_stats.errors.PackageUnreadable`
-    means the descriptor itself could not be read. ``limits`` bounds what is read (see
+    means the descriptor could not be read at all (missing, over its limits); one that is not
+    valid JSON is a ``package-error`` in the report. ``limits`` bounds what is read (see
     :class:`~changzhi_stats.limits.Limits`); ``allow_remote`` reports URLs as
     ``remote-not-supported`` rather than ``unsafe-path`` (they are not fetched either way).
     ``lang`` (``"en"`` or ``"zh"``) is the language of the messages; default: the locale.

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import re
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO
 
 import polars as pl
 import pyarrow as pa
@@ -43,19 +44,65 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+class HashingFile(io.RawIOBase):
+    """A file being written whose size and sha256 are known once it is closed.
+
+    A release's large files are hashed as they are written, on a thread of their own
+    (``hashing``, one worker: chunks are hashed in the order written), and never read back.
+    """
+
+    def __init__(self, path: Path, hashing: ThreadPoolExecutor) -> None:
+        super().__init__()
+        self._file = open(path, "wb")
+        self._digest = hashlib.sha256()
+        self._hashing = hashing
+        self._last: Future | None = None
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        chunk = bytes(data)  # a copy: the caller may reuse its buffer before it is hashed
+        self._file.write(chunk)
+        self.size += len(chunk)
+        self._last = self._hashing.submit(self._digest.update, chunk)
+        return len(chunk)
+
+    def tell(self) -> int:
+        return self.size
+
+    def close(self) -> None:
+        if not self.closed:
+            self._file.close()
+            if self._last is not None:
+                self._last.result()  # one worker, in order: every chunk is hashed
+        super().close()
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+
 class _Output:
     """The two files of one resource, open while its batches arrive."""
 
     def __init__(
-        self, staging: Path, name: str, schema: dict, fields: list[str], units: dict
+        self,
+        staging: Path,
+        name: str,
+        schema: dict,
+        fields: list[str],
+        units: dict,
+        hashing: ThreadPoolExecutor,
     ) -> None:
         self.name, self.schema, self.fields = name, schema, fields
         self.csv_path = f"data/{name}.csv"
         self.parquet_path = f"data/{name}.parquet"
-        self.csv: BinaryIO = open(staging / self.csv_path, "wb")
+        self.csv = HashingFile(staging / self.csv_path, hashing)
+        self.parquet_file = HashingFile(staging / self.parquet_path, hashing)
         self.arrow_schema = _arrow_schema(name, schema, fields, units)
         self.parquet = pq.ParquetWriter(
-            str(staging / self.parquet_path),
+            self.parquet_file,
             self.arrow_schema,
             compression="zstd",
             write_statistics=True,
@@ -85,6 +132,13 @@ class _Output:
     def close(self) -> None:
         self.csv.close()
         self.parquet.close()
+        self.parquet_file.close()
+
+    def digests(self) -> dict[str, tuple[int, str]]:
+        return {
+            self.csv_path: (self.csv.size, self.csv.hexdigest()),
+            self.parquet_path: (self.parquet_file.size, self.parquet_file.hexdigest()),
+        }
 
 
 def _arrow_schema(name: str, schema: dict, fields: list[str], units: dict) -> pa.Schema:
@@ -125,6 +179,8 @@ class ReleaseWriter:
         self.outputs: dict[str, _Output] = {}
         self.sdmx: sdmx.SdmxOutput | None = None
         self.rows: dict[str, int] = {}
+        self.hashing = ThreadPoolExecutor(1, thread_name_prefix="cz-hash")
+        self.digests: dict[str, tuple[int, str]] = {}  # file → (bytes, sha256) as written
         (staging / "data").mkdir()
 
     def __call__(
@@ -135,10 +191,13 @@ class ReleaseWriter:
             resource = self.package.resource(name)
             schema = resource.schema if resource else {}
             units = _units_metadata(name, schema, fields, lookups)
-            output = self.outputs[name] = _Output(self.staging, name, schema, fields, units)
+            output = self.outputs[name] = _Output(
+                self.staging, name, schema, fields, units, self.hashing
+            )
             if self.sdmx is None and sdmx.has_observations(name, fields):
                 structure = sdmx.structure_id(self.package.descriptor.get("name"), self.version)
-                self.sdmx = sdmx.SdmxOutput(self.staging, structure)
+                handle = HashingFile(self.staging / sdmx.SDMX_PATH, self.hashing)
+                self.sdmx = sdmx.SdmxOutput(handle, structure)
         output.write(frame)
         self.rows[name] = self.rows.get(name, 0) + frame.height
         if self.sdmx is not None and name == "observations":
@@ -146,10 +205,10 @@ class ReleaseWriter:
 
     def abandon(self) -> None:
         for output in self.outputs.values():
-            output.csv.close()
-            output.parquet.close()
+            output.close()
         if self.sdmx is not None:
             self.sdmx.close()
+        self.hashing.shutdown(wait=True)
 
     def finish(
         self,
@@ -169,8 +228,11 @@ class ReleaseWriter:
         """
         for output in self.outputs.values():
             output.close()
+            self.digests.update(output.digests())
         if self.sdmx is not None:
             self.sdmx.close()
+            self.digests[sdmx.SDMX_PATH] = (self.sdmx.handle.size, self.sdmx.handle.hexdigest())
+        self.hashing.shutdown(wait=True)
         descriptor = {k: v for k, v in self.package.descriptor.items() if k != "resources"}
         descriptor["version"] = version
         descriptor["profile"] = "data-package"  # it lists Parquet and text files beside tables
@@ -193,7 +255,7 @@ class ReleaseWriter:
                     "format": "csv",
                     "mediatype": sdmx.SDMX_MEDIATYPE,
                     "encoding": "utf-8",
-                    **_size_and_hash(self.staging / sdmx.SDMX_PATH),
+                    **self._size_and_hash(sdmx.SDMX_PATH),
                 }
             )
         resources.extend(_copy_source_texts(self.package, lookups, self.staging))
@@ -216,7 +278,7 @@ class ReleaseWriter:
         files = sorted(
             p.relative_to(self.staging).as_posix() for p in self.staging.rglob("*") if p.is_file()
         )
-        sums = "".join(f"{sha256(self.staging / f)}  {f}\n" for f in files)
+        sums = "".join(f"{self._size_and_hash(f)['hash'][len('sha256:') :]}  {f}\n" for f in files)
         (self.staging / "SHA256SUMS").write_text(sums, encoding="utf-8")
         return [*files, "SHA256SUMS"]
 
@@ -233,7 +295,7 @@ class ReleaseWriter:
                 "format": "json",
                 "mediatype": "application/json",
                 "encoding": "utf-8",
-                **_size_and_hash(self.staging / "changes.json"),
+                **self._size_and_hash("changes.json"),
             },
             {
                 "name": "changes-md",
@@ -243,9 +305,16 @@ class ReleaseWriter:
                 "format": "md",
                 "mediatype": "text/markdown",
                 "encoding": "utf-8",
-                **_size_and_hash(self.staging / "CHANGES.md"),
+                **self._size_and_hash("CHANGES.md"),
             },
         ]
+
+    def _size_and_hash(self, path: str) -> dict:
+        """``bytes`` and ``hash`` of a file of the release: as written, else read (small files)."""
+        if path not in self.digests:
+            self.digests[path] = _size_and_sha256(self.staging / path)
+        size, digest = self.digests[path]
+        return {"bytes": size, "hash": "sha256:" + digest}
 
     def _coverage(self) -> tuple[str, str] | None:
         """The first and last day the observation periods cover."""
@@ -287,7 +356,7 @@ class ReleaseWriter:
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
-                **_size_and_hash(self.staging / output.csv_path),
+                **self._size_and_hash(output.csv_path),
                 "schema": schema,
             },
             {
@@ -297,7 +366,7 @@ class ReleaseWriter:
                 "path": output.parquet_path,
                 "format": "parquet",
                 "mediatype": PARQUET_MEDIATYPE,
-                **_size_and_hash(self.staging / output.parquet_path),
+                **self._size_and_hash(output.parquet_path),
             },
         ]
 
@@ -360,11 +429,16 @@ def _copy_source_texts(
                 "format": Path(path).suffix.lstrip(".") or "txt",
                 "mediatype": "text/plain",
                 "encoding": "utf-8",
-                **_size_and_hash(target),
+                **_described(target),
             }
         )
     return copied
 
 
-def _size_and_hash(path: Path) -> dict:
-    return {"bytes": path.stat().st_size, "hash": "sha256:" + sha256(path)}
+def _size_and_sha256(path: Path) -> tuple[int, str]:
+    return path.stat().st_size, sha256(path)
+
+
+def _described(path: Path) -> dict:
+    size, digest = _size_and_sha256(path)
+    return {"bytes": size, "hash": "sha256:" + digest}
