@@ -1759,3 +1759,35 @@ def test_a_flood_of_one_check_never_hides_another(make_package) -> None:
     assert len(report.errors) == 5
     assert {p.check for p in report.errors} == {"enum-error", "type-error"}
     assert [p.row for p in report.errors if p.check == "enum-error"] == [2, 3, 4, 5]
+
+
+# --- formula-injection is not checked where the constraints already reject formulas --------------
+
+
+@pytest.mark.parametrize(
+    ("constraints", "checked"),
+    [
+        ({}, True),
+        ({"pattern": "^[a-z][a-z0-9_]*$"}, False),
+        ({"pattern": "^([a-z][a-z0-9_]*|[A-Z]{3})$"}, False),
+        ({"pattern": "[1-9][0-9]{5}"}, False),
+        ({"pattern": ".*"}, True),  # admits anything: checked
+        ({"pattern": "-?[0-9]+"}, True),  # may start with '-': checked
+        ({"pattern": "(ab|=c)"}, True),
+        ({"pattern": "\\w+"}, True),  # not plain to see: checked
+        ({"enum": ["A", "P", "E"]}, False),
+        ({"enum": ["x", "=y"]}, True),
+    ],
+)
+def test_formula_injection_is_skipped_only_where_constraints_reject_formulas(
+    tmp_path: Path, constraints: dict, checked: bool
+) -> None:
+    (tmp_path / "t.csv").write_text("code\n=cmd()\nab\n", encoding="utf-8")
+    schema = {"fields": [{"name": "code", "type": "string", "constraints": constraints}]}
+    descriptor = {"name": "p", "resources": [{"name": "t", "path": "t.csv", "schema": schema}]}
+    (tmp_path / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    report = cz.validate(tmp_path)
+    found = {(p.row, p.check) for p in report.errors + report.warnings}
+    assert ((2, "formula-injection") in found) is checked
+    if not checked:  # the cell is still reported: as breaking the constraint
+        assert found & {(2, "pattern-error"), (2, "enum-error")}

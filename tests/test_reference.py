@@ -62,6 +62,18 @@ GROWTH_LIMIT = 1000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs such a cell as a formula
 
 
+def guards_formulas(constraints: dict) -> bool:
+    """docs/checks.md: formula-injection is not checked in a field whose enum or pattern admits
+    no text that starts like a formula (such a cell is an enum-error or pattern-error there).
+    The reference probes the pattern with ``re`` on sample texts of each formula start."""
+    if constraints.get("enum"):
+        return not any(str(v)[:1] in FORMULA_START for v in constraints["enum"])
+    if "pattern" in constraints:
+        samples = [c + tail for c in FORMULA_START for tail in ("", "a", "A", "1", "x1", "11")]
+        return not any(re.fullmatch(constraints["pattern"], text) for text in samples)
+    return False
+
+
 class NotAValue(Exception):
     """The text is not in the lexical form of the field's type."""
 
@@ -178,7 +190,8 @@ def _cell_problems(table: Table, problems: list) -> None:
             if spec.get("type", "string") == "string":
                 if "\x00" in value:
                     problems.append((*place, "nul-byte"))
-                if value[:1] in FORMULA_START and not NUMBER_TEXT.fullmatch(value):
+                formula_like = value[:1] in FORMULA_START and not NUMBER_TEXT.fullmatch(value)
+                if formula_like and not guards_formulas(constraints):
                     problems.append((*place, "formula-injection"))
             if "enum" in constraints:
                 if value not in [parse_cell(spec, str(v)) for v in constraints["enum"]]:

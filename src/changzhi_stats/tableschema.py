@@ -65,9 +65,10 @@ def plan(schema: dict, present: set[str], absent: frozenset[str] = frozenset()) 
         result.rules.append(Rule("type-error", name, "type", {"name": name, "spec": spec}))
         if (spec.get("type") or "string") == "string":
             result.rules.append(Rule("nul-byte", name, "nul-byte", {"name": name}))
-            result.rules.append(
-                Rule("formula-injection", name, "formula-injection", {"name": name})
-            )
+            if not formula_proof(spec.get("constraints")):
+                result.rules.append(
+                    Rule("formula-injection", name, "formula-injection", {"name": name})
+                )
         result.rules.extend(
             _constraint_rules(spec, name, name in primary, name in absent, result.notes)
         )
@@ -150,6 +151,68 @@ def _value_rules(spec: dict, name: str, constraints: dict) -> list[Rule]:
                     )
                 )
     return rules
+
+
+FORMULA_CHARS = frozenset("=+-@\t\r")  # a cell starting so may run as a spreadsheet formula
+
+
+def formula_proof(constraints: object) -> bool:
+    """Whether the field's ``enum`` or ``pattern`` admits no text that starts like a formula.
+
+    In such a field (a code, a status) a formula-like cell is already an ``enum-error`` or a
+    ``pattern-error``, and is never published, so ``formula-injection`` is not checked there: a
+    warning would add nothing, and the check is a pass over every cell of the column.
+    """
+    if not isinstance(constraints, dict):
+        return False
+    enum = constraints.get("enum")
+    if isinstance(enum, list) and enum:
+        return not any(str(value)[:1] in FORMULA_CHARS for value in enum)
+    pattern = constraints.get("pattern")
+    if isinstance(pattern, str):
+        first = _first_chars(pattern)
+        return first is not None and not first & FORMULA_CHARS
+    return False
+
+
+def _first_chars(pattern: str) -> frozenset[str] | None:
+    """The characters a match of ``pattern`` can start with, where that is plain; else None."""
+    try:
+        from re import _parser  # the standard library's own regex parser
+
+        return _first_of(list(_parser.parse(pattern)))
+    except Exception:  # a private API: any surprise means "not plain", and the check stays
+        return None
+
+
+def _first_of(items: list) -> frozenset[str] | None:
+    for op, arg in items:
+        kind = str(op)
+        if kind == "AT":  # ^ or \A: no character
+            continue
+        if kind == "LITERAL":
+            return frozenset(chr(arg))
+        if kind == "IN":
+            chars: set[str] = set()
+            for member, value in arg:
+                if str(member) == "LITERAL":
+                    chars.add(chr(value))
+                elif str(member) == "RANGE" and value[1] - value[0] < 0x1000:
+                    chars.update(chr(c) for c in range(value[0], value[1] + 1))
+                else:  # a negated set, a category such as \d: not plain
+                    return None
+            return frozenset(chars)
+        if kind == "SUBPATTERN":
+            return _first_of(list(arg[-1]))
+        if kind == "BRANCH":
+            alternatives = [_first_of(list(branch)) for branch in arg[1]]
+            if any(first is None for first in alternatives):
+                return None
+            return frozenset().union(*alternatives)  # type: ignore[arg-type]
+        if kind in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and arg[0] >= 1:
+            return _first_of(list(arg[2]))
+        return None
+    return None
 
 
 def _regex_engine(regex: str) -> str:
