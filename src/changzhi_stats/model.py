@@ -15,7 +15,7 @@ from . import statrules as st
 from .paths import unsafe_reason
 from .report import Findings, make_problem
 from .rules import typed
-from .tables import ROW
+from .tables import ROW, compact
 from .tableschema import key_fields
 
 
@@ -101,7 +101,7 @@ def _period_facts(frame: pl.DataFrame, cache: dict) -> pl.DataFrame:
     fresh = st.period_facts(periods)
     facts = fresh if known is None else pl.concat([known, fresh])
     if facts.height <= REMEMBERED:
-        cache["periods"] = facts
+        cache["periods"] = facts = compact(facts)  # it outlives the batch it came from
     return facts
 
 

@@ -157,3 +157,16 @@ def drop_blank_rows(frame, names, resource, findings):
         findings.add_count("blank-row", blank_rows.len(), sample)
         frame = frame.filter(~blank)
     return frame
+
+
+def compact(frame: pl.DataFrame) -> pl.DataFrame:
+    """A copy of ``frame`` that owns its text, for rows kept across batches.
+
+    polars strings are views into the buffers of the batch they were filtered from, so a few
+    rows kept from each batch would keep every batch's text alive (measured: 1.1 GiB at 5M rows
+    in the exact re-check of repeated keys). ``shrink_to_fit`` does not release them; a trip
+    through Arrow's plain string layout does.
+    """
+    copied = pl.from_arrow(frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
+    assert isinstance(copied, pl.DataFrame)
+    return copied

@@ -23,7 +23,7 @@ from .model import Loaded, enrich
 from .package import PackageSpec, ResourceSpec, load_package
 from .report import DEFAULT_MAX_ERRORS, Findings, Report, make_problem
 from .rules import Rule, build, typed
-from .tables import ROW, column
+from .tables import ROW, column, compact
 from .tableschema import Plan, fields_of, key_fields, plan
 from .xlsxsource import locate, open_source
 
@@ -380,7 +380,9 @@ class _KeyTracker:
             quiet = Findings(0)
             raw = _within_limits(table, table.source.batches(quiet), quiet)
             frames = (_prepare_quietly(table, b, quiet) for b in raw)
-        candidates = [self._hashed(f).filter(pl.col("__key_hash").is_in(wanted)) for f in frames]
+        candidates = [
+            compact(self._hashed(f).filter(pl.col("__key_hash").is_in(wanted))) for f in frames
+        ]
         # "diagonal": a batch with short rows has __absent__ columns the others lack
         engine.run(pl.concat(candidates, how="diagonal"), [self.rule], table.name, findings)
 
