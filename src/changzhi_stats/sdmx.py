@@ -16,6 +16,8 @@ from typing import BinaryIO
 
 import polars as pl
 
+from .tables import append_csv
+
 SDMX_PATH = "data/observations.sdmx.csv"
 SDMX_MEDIATYPE = "application/vnd.sdmx.data+csv; version=2.0.0"
 AGENCY = "CZ_STATS"
@@ -132,13 +134,7 @@ class SdmxOutput:
                 for concept, source in COLUMNS.items()
             ],
         )
-        out.write_csv(
-            self.handle,
-            include_header=self.header,
-            line_terminator="\r\n",
-            quote_style="necessary",
-            null_value="",
-        )
+        append_csv(out, self.handle, header=self.header)
         self.header = False
 
     def close(self) -> None:

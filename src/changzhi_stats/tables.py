@@ -170,3 +170,15 @@ def compact(frame: pl.DataFrame) -> pl.DataFrame:
     copied = pl.from_arrow(frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
     assert isinstance(copied, pl.DataFrame)
     return copied
+
+
+def append_csv(frame: pl.DataFrame, handle, *, header: bool) -> None:
+    """Append ``frame`` to a release CSV: UTF-8, RFC 4180 (CRLF, quotes only where needed),
+    missing cells empty. ``header``: this is the first batch written to ``handle``."""
+    frame.write_csv(
+        handle,
+        include_header=header,
+        line_terminator="\r\n",
+        quote_style="necessary",
+        null_value="",
+    )

@@ -23,6 +23,7 @@ from . import dcat, releasepage, sdmx
 from .model import Loaded, lookup_table
 from .package import PackageSpec
 from .paths import unsafe_reason
+from .tables import append_csv
 
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 ARROW_TYPES = {
@@ -111,13 +112,7 @@ class _Output:
 
     def write(self, frame: pl.DataFrame) -> None:
         """UTF-8, header, RFC 4180 (CRLF, quotes only where needed); cells as they were written."""
-        frame.select(self.fields).write_csv(
-            self.csv,
-            include_header=self.header,
-            line_terminator="\r\n",
-            quote_style="necessary",
-            null_value="",
-        )
+        append_csv(frame.select(self.fields), self.csv, header=self.header)
         self.header = False
         columns = []
         for spec in self.arrow_schema:
@@ -278,7 +273,7 @@ class ReleaseWriter:
         files = sorted(
             p.relative_to(self.staging).as_posix() for p in self.staging.rglob("*") if p.is_file()
         )
-        sums = "".join(f"{self._size_and_hash(f)['hash'][len('sha256:') :]}  {f}\n" for f in files)
+        sums = "".join(f"{self._digest(f)[1]}  {f}\n" for f in files)
         (self.staging / "SHA256SUMS").write_text(sums, encoding="utf-8")
         return [*files, "SHA256SUMS"]
 
@@ -309,11 +304,14 @@ class ReleaseWriter:
             },
         ]
 
-    def _size_and_hash(self, path: str) -> dict:
-        """``bytes`` and ``hash`` of a file of the release: as written, else read (small files)."""
+    def _digest(self, path: str) -> tuple[int, str]:
+        """Size and sha256 of a file of the release: as written, else read (the small files)."""
         if path not in self.digests:
             self.digests[path] = _size_and_sha256(self.staging / path)
-        size, digest = self.digests[path]
+        return self.digests[path]
+
+    def _size_and_hash(self, path: str) -> dict:
+        size, digest = self._digest(path)
         return {"bytes": size, "hash": "sha256:" + digest}
 
     def _coverage(self) -> tuple[str, str] | None:
