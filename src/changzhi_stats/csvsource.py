@@ -30,6 +30,7 @@ from .package import ResourceSpec
 from .report import Findings, make_problem
 from .tables import (
     ROW,
+    TableSource,
     column,
     csv_reader,
     decode,
@@ -54,27 +55,16 @@ class _Restart(Exception):
         self.decoded = decoded
 
 
-class CsvSource:
+class CsvSource(TableSource):
     """One CSV resource: its header, then its rows batch by batch (see :meth:`batches`)."""
 
     def __init__(self, resource: ResourceSpec, findings: Findings, batch_bytes: int = BATCH_BYTES):
-        self.resource = resource
+        super().__init__(resource)
         self.batch_bytes = batch_bytes
-        self.labels: list[str] | None = None
-        self.width = 0
-        self.missing_cells: set[tuple[int, int]] = set()
-        self.readable = False
         self._last_read = 0  # the last row number the current stream has read
         self.missing = missing_values(resource.schema)
         self._text_bytes: bytes | None = None  # the file re-encoded as UTF-8 (slow path only)
         self._open(findings)
-
-    @property
-    def name(self) -> str:
-        return self.resource.name
-
-    def _fail(self, findings: Findings, note: str) -> None:
-        findings.add(make_problem("source-error", resource=self.name, note=note))
 
     def _open(self, findings: Findings) -> None:
         path: Path = self.resource.path

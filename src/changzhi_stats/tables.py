@@ -182,3 +182,22 @@ def append_csv(frame: pl.DataFrame, handle, *, header: bool) -> None:
         quote_style="necessary",
         null_value="",
     )
+
+
+class TableSource:
+    """What validation reads a table through (CSV, or a workbook's sheet): the header, the cells
+    short rows lack, and (in subclasses) batches of text cells with their row numbers."""
+
+    def __init__(self, resource: ResourceSpec) -> None:
+        self.resource = resource
+        self.labels: list[str] | None = None
+        self.width = 0
+        self.missing_cells: set[tuple[int, int]] = set()  # (row, column) of absent cells
+        self.readable = False
+
+    @property
+    def name(self) -> str:
+        return self.resource.name
+
+    def _fail(self, findings: Findings, note: str) -> None:
+        findings.add(make_problem("source-error", resource=self.name, note=note))

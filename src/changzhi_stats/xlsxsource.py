@@ -16,7 +16,7 @@ import polars as pl
 
 from .package import ResourceSpec
 from .report import Findings, make_problem
-from .tables import ROW, column, drop_blank_rows
+from .tables import ROW, TableSource, column, drop_blank_rows
 from .tableschema import missing_values
 
 BATCH_ROWS = 50_000
@@ -66,26 +66,15 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-class XlsxSource:
+class XlsxSource(TableSource):
     """One sheet of a workbook, read like :class:`~changzhi_stats.csvsource.CsvSource`."""
 
     def __init__(self, resource: ResourceSpec, findings: Findings, batch_rows: int = BATCH_ROWS):
-        self.resource = resource
+        super().__init__(resource)
         self.batch_rows = batch_rows
-        self.labels: list[str] | None = None
-        self.width = 0
-        self.missing_cells: set[tuple[int, int]] = set()
-        self.readable = False
         self.missing = set(missing_values(resource.schema))
         self.sheet_name = ""
         self._open(findings)
-
-    @property
-    def name(self) -> str:
-        return self.resource.name
-
-    def _fail(self, findings: Findings, note: str) -> None:
-        findings.add(make_problem("source-error", resource=self.name, note=note))
 
     def _workbook(self):
         import openpyxl  # imported late: only workbooks need it
@@ -193,7 +182,7 @@ class XlsxSource:
         return drop_blank_rows(frame, names, self.resource, findings)
 
 
-def open_source(resource: ResourceSpec, findings: Findings):
+def open_source(resource: ResourceSpec, findings: Findings) -> TableSource:
     """The reader of a resource: this one for ``xlsx``, the CSV reader for the rest."""
     if resource.format == "xlsx":
         return XlsxSource(resource, findings)
