@@ -262,7 +262,7 @@ def open_side(source: str | Path) -> PackageSpec:
         raise PackageUnreadable(f"{path}: no such file or folder")
     package = load_package(path)
     if package.unparsable:  # nothing to compare: the descriptor is not a JSON object
-        raise PackageUnreadable(package.problems[0].message)
+        raise PackageUnreadable(f"{package.descriptor_path}: {package.problems[0].message}")
     return package
 
 

@@ -200,7 +200,8 @@ class Report:
             if problem.field is not None:
                 place += f", field {problem.field!r}"
             shown = "" if problem.value is None else f" value {_clip(problem.value)!r}:"
-            lines.append(f"{problem.severity}: {place}:{shown} {problem.message} [{problem.check}]")
+            message = _after(place, problem.message)
+            lines.append(f"{problem.severity}: {place}:{shown} {message} [{problem.check}]")
         if self.capped:
             lines.append(i18n.word("capped", cap=self.max_errors))
         return "\n".join([*lines, self._tally()])
@@ -216,7 +217,8 @@ class Report:
                 place += f"，字段 {problem.field!r}"
             shown = "" if problem.value is None else f"值 {_clip(problem.value)!r}："
             severity = i18n.word(problem.severity, "zh")
-            lines.append(f"{severity}：{place}：{shown}{problem.message} [{problem.check}]")
+            message = _after(place, problem.message)
+            lines.append(f"{severity}：{place}：{shown}{message} [{problem.check}]")
         if self.capped:
             lines.append(i18n.word("capped", "zh", cap=self.max_errors))
         return "\n".join([*lines, self._tally()])
@@ -252,6 +254,12 @@ def _fair_share(problems: list[Problem], cap: int) -> list[Problem]:
         chosen.extend(layer[: cap - len(chosen)])
         depth += 1
     return chosen
+
+
+def _after(place: str, message: str) -> str:
+    """``message`` without a leading ``place: `` (a message that names its file, shown after
+    that same file's name, would say it twice)."""
+    return message.removeprefix(f"{place}: ")
 
 
 def _clip(value: str, limit: int = 80) -> str:
