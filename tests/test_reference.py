@@ -911,8 +911,24 @@ def batches_of(size: int | None):
         yield seen
 
 
-def check_spec(spec: Spec) -> Counter:
-    with tempfile.TemporaryDirectory() as tmp, batches_of(spec.batch_bytes):
+@contextlib.contextmanager
+def remembering_every_value(on: bool = True):
+    """Make validate() remember the passing values of every column, however rarely they repeat
+    (it otherwise checks such columns cell by cell), so small packages exercise that path too."""
+    from changzhi_stats import distinct  # the hook only: the test checks through validate()
+
+    with pytest.MonkeyPatch.context() as patch:
+        if on:
+            patch.setattr(distinct, "SHARE", 0)
+        yield
+
+
+def check_spec(spec: Spec, remember: bool = False) -> Counter:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        batches_of(spec.batch_bytes),
+        remembering_every_value(remember),
+    ):
         return assert_same(spec.write(Path(tmp) / "pkg"))
 
 
@@ -997,12 +1013,12 @@ SOME_BATCH_SIZES = [None, None, 400, 2048]  # the reader's own, and a few rows t
 
 
 @PROPERTY
-@given(spec=packages(batch_bytes=SOME_BATCH_SIZES))
-def test_fast_path_equals_reference(spec: Spec) -> None:
+@given(spec=packages(batch_bytes=SOME_BATCH_SIZES), remember=st.booleans())
+def test_fast_path_equals_reference(spec: Spec, remember: bool) -> None:
     """Random packages with faults of every kind: validate() reports exactly what the reference
     does, at the reader's batch size and at tiny ones (so keys, periods, quotes and short rows
-    cross batch boundaries)."""
-    check_spec(spec)
+    cross batch boundaries), with the passing values of code columns remembered or not."""
+    check_spec(spec, remember)
 
 
 @pytest.mark.parametrize("seed", range(30))
@@ -1010,7 +1026,8 @@ def test_seeded_packages_equal_reference(seed: int) -> None:
     """The same, from plain seeds: an even spread of every kind of fault (Hypothesis favours
     some choices), reproducible as ``random_package(random.Random(seed), ...)``."""
     rng = random.Random(seed)
-    check_spec(random_package(rng, size=(5, 20), batch_bytes=SOME_BATCH_SIZES))
+    spec = random_package(rng, size=(5, 20), batch_bytes=SOME_BATCH_SIZES)
+    check_spec(spec, remember=seed % 2 == 1)
 
 
 # --- many batches --------------------------------------------------------------------------------
@@ -1059,18 +1076,25 @@ def many_rows(rng: random.Random) -> tuple[list[list[str]], list[tuple[int, int]
     return rows, repeats
 
 
-@pytest.mark.parametrize("remembered", [None, 3], ids=["default", "little-remembered"])
+@pytest.mark.parametrize(
+    "remembered", [None, 3, "every"], ids=["default", "little-remembered", "every-value"]
+)
 def test_many_batches_equal_reference(
-    tmp_path: Path, remembered: int | None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, remembered: int | str | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """3000 observations read in dozens of batches: every fault, wherever it falls, is reported
     exactly, and key repeats are found whichever batch their first occurrence was in. Also when
-    only 3 distinct periods and quotes are remembered across batches (the bound that keeps a
-    file of millions of distinct ones in bounded memory)."""
-    if remembered is not None:
-        from changzhi_stats import model  # the hook only: the test checks through validate()
+    only 3 distinct periods, quotes and passing codes are remembered across batches (the bound
+    that keeps a file of millions of distinct ones in bounded memory), and when the passing
+    values of every column are remembered, however rarely they repeat."""
+    # the hooks only: the test checks through validate()
+    from changzhi_stats import distinct, model
 
+    if isinstance(remembered, int):
         monkeypatch.setattr(model, "REMEMBERED", remembered)
+        monkeypatch.setattr(distinct, "REMEMBERED", remembered)
+    elif remembered == "every":
+        monkeypatch.setattr(distinct, "SHARE", 0)
     tables = base_tables()
     tables["indicators"].insert(3, CODELIST_FAULTS["indicators"][0])  # gdp repeats, as a share
     tables["regions"].insert(1, CODELIST_FAULTS["regions"][0])

@@ -18,6 +18,7 @@ from .tables import ROW
 
 Builder = Callable[..., "Failure"]
 BUILDERS: dict[str, Builder] = {}
+PER_VALUE: set[str] = set()  # kinds whose verdict on a cell depends on that cell's value alone
 FORMULA_START = r"^[=+\-@\t\r]"  # what makes a spreadsheet read a cell as a formula
 
 
@@ -46,13 +47,19 @@ class Failure:
     window: bool = False  # extras must see the whole table, not just the failing rows
 
 
-def builder(kind: str) -> Callable[[Builder], Builder]:
-    """Register a polars builder for ``kind``; each kind is registered exactly once."""
+def builder(kind: str, *, per_value: bool = False) -> Callable[[Builder], Builder]:
+    """Register a polars builder for ``kind``; each kind is registered exactly once.
+
+    ``per_value``: a rule of this kind on one field looks at that cell alone, so it may be
+    judged once per distinct value (see :mod:`changzhi_stats.distinct`).
+    """
 
     def register(function: Builder) -> Builder:
         if kind in BUILDERS:
             raise ValueError(f"rule kind {kind!r} registered twice")
         BUILDERS[kind] = function
+        if per_value:
+            PER_VALUE.add(kind)
         return function
 
     return register
@@ -60,6 +67,14 @@ def builder(kind: str) -> Callable[[Builder], Builder]:
 
 def build(rule: Rule) -> Failure:
     return BUILDERS[rule.kind](**rule.args)
+
+
+def value_column(rule: Rule) -> str | None:
+    """The one field whose cell alone decides ``rule``, or None."""
+    if rule.kind not in PER_VALUE:
+        return None
+    names = rule.args.get("names", (rule.args.get("name"),))
+    return names[0] if len(names) == 1 and isinstance(names[0], str) else None
 
 
 def raw(name: str) -> pl.Expr:
@@ -94,12 +109,12 @@ def _unique(names: tuple[str, ...]) -> Failure:
     return Failure(complete & ~key.is_first_distinct(), {"first": first}, window=True)
 
 
-@builder("enum")
+@builder("enum", per_value=True)
 def _enum(name: str, values: tuple) -> Failure:
     return Failure(typed(name).is_not_null() & ~typed(name).is_in(list(values)))
 
 
-@builder("pattern")
+@builder("pattern", per_value=True)
 def _pattern(name: str, regex: str, engine: str) -> Failure:
     value = typed(name)
     if engine == "python":
@@ -114,20 +129,20 @@ def _pattern(name: str, regex: str, engine: str) -> Failure:
     return Failure(value.is_not_null() & ~matches)
 
 
-@builder("compare")
+@builder("compare", per_value=True)
 def _compare(name: str, op: str, bound: object) -> Failure:
     value = typed(name)
     fails = {"lt": value < bound, "le": value <= bound, "gt": value > bound, "ge": value >= bound}
     return Failure(value.is_not_null() & fails[op])
 
 
-@builder("length")
+@builder("length", per_value=True)
 def _length(name: str, op: str, bound: int) -> Failure:
     length = typed(name).str.len_chars()
     return Failure(length < bound if op == "lt" else length > bound)
 
 
-@builder("foreign-key")
+@builder("foreign-key", per_value=True)
 def _foreign_key(names: tuple[str, ...], allowed: pl.Series) -> Failure:
     keys = [raw(n) for n in names]
     # an empty cell, or one that is not of its type (a type-error), is no key: not checked
@@ -136,7 +151,7 @@ def _foreign_key(names: tuple[str, ...], allowed: pl.Series) -> Failure:
     return Failure(complete & ~key.is_in(allowed.implode()))
 
 
-@builder("formula-injection")
+@builder("formula-injection", per_value=True)
 def _formula_injection(name: str) -> Failure:
     """Text a spreadsheet would run as a formula: it starts like one and is not a number."""
     value = raw(name)
@@ -145,6 +160,6 @@ def _formula_injection(name: str) -> Failure:
     return Failure(pl.when(starts).then(~value.str.contains(NUMBER)).otherwise(False))
 
 
-@builder("nul-byte")
+@builder("nul-byte", per_value=True)
 def _nul_byte(name: str) -> Failure:
     return Failure(raw(name).str.contains("\x00", literal=True))

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from . import engine, i18n, statrules
+from . import distinct, engine, i18n, statrules
 from .csvsource import CsvSource
 from .limits import Limits, describe_bytes
 from .model import Loaded, enrich
@@ -75,7 +75,7 @@ class _Table:
     rows: int = 0
     loaded: Loaded | None = None
     keys: list[_KeyTracker] = field(default_factory=list)
-    compiled: dict = field(default_factory=dict)  # batch shape → (rules, built expressions)
+    compiled: dict = field(default_factory=dict)  # batch shape → (rules, built, verdicts)
 
     @property
     def name(self) -> str:
@@ -333,8 +333,13 @@ def _check(table, frame, fk_rules, loaded, package, findings, cache) -> None:
         rules = plan(table.resource.schema, table.present, absent).rules if absent else None
         rules = [r for r in (rules or table.plan.rules) if r.kind != "unique"] + fk_rules
         rules += statrules.applicable(set(enriched.columns))
-        table.compiled[shape] = (rules, [build(rule) for rule in rules])
-    rules, failures = table.compiled[shape]
+        failures = [build(rule) for rule in rules]
+        table.compiled[shape] = (rules, failures, distinct.plan(rules, failures, table.plan.typed))
+    rules, failures, passing = table.compiled[shape]
+    skipped = distinct.cannot_fail(enriched, passing)
+    if skipped:
+        rules = [r for n, r in enumerate(rules) if n not in skipped]
+        failures = [f for n, f in enumerate(failures) if n not in skipped]
     engine.run(enriched, rules, table.name, findings, failures)
     for tracker in table.keys:
         tracker.add(frame)
