@@ -62,9 +62,7 @@ def enrich(
     if "__typed__value" in columns and frame.schema["__typed__value"].is_numeric():
         frame = frame.with_columns(pl.col("__typed__value").cast(pl.Float64).alias(st.VALUE))
     if "period" in columns:
-        frame = frame.join(
-            _period_facts(frame, cache), on="period", how="left", maintain_order="left"
-        )
+        frame = _with_period_facts(frame, cache)
     if "indicator_id" in columns:
         indicators = lookup_table(table, "indicator_id", tables, "indicators")
         if indicators is not None and indicators is not table:
@@ -86,23 +84,28 @@ def enrich(
     return frame
 
 
-def _period_facts(frame: pl.DataFrame, cache: dict) -> pl.DataFrame:
-    """Facts of every period seen so far; a batch parses only the periods new to it.
+def _with_period_facts(frame: pl.DataFrame, cache: dict) -> pl.DataFrame:
+    """The frame with the facts of each row's period; a batch parses only periods new to it.
 
-    At most :data:`REMEMBERED` periods are kept across batches, so a file of millions of
-    distinct (even invalid) periods cannot grow memory: beyond that each batch parses its own.
+    The join with the facts already known comes first: in a long table it is usually all that
+    is needed, and its misses are the new periods. At most :data:`REMEMBERED` periods are kept
+    across batches, so a file of millions of distinct (even invalid) periods cannot grow
+    memory: beyond that each batch parses its own.
     """
     known: pl.DataFrame | None = cache.get("periods")
-    periods = frame["period"].drop_nulls().unique()
-    if known is not None:
-        periods = periods.filter(~periods.is_in(known["period"].implode()))
-    if known is not None and not periods.len():
-        return known
+    if known is None:
+        periods = frame["period"]
+    else:
+        joined = frame.join(known, on="period", how="left", maintain_order="left")
+        missed = joined.filter(pl.col(st.PERIOD_OK).is_null() & pl.col("period").is_not_null())
+        if not missed.height:
+            return joined
+        periods = missed["period"]
     fresh = st.period_facts(periods)
     facts = fresh if known is None else pl.concat([known, fresh])
     if facts.height <= REMEMBERED:
         cache["periods"] = facts = compact(facts)  # it outlives the batch it came from
-    return facts
+    return frame.join(facts, on="period", how="left", maintain_order="left")
 
 
 def _join(frame: pl.DataFrame, other: Loaded, key: str, wanted: dict[str, str]) -> pl.DataFrame:
