@@ -37,19 +37,16 @@ class Passing:
     values: pl.Series | None = None
     direct: bool = False  # the values hardly repeat: check cell by cell from now on
 
-    def covered(self) -> pl.Expr:
-        """True when every cell of the batch is empty or a value known to pass."""
+    def unseen(self) -> pl.Expr:
+        """The batch's distinct values not known to pass, as one list (empty: all covered)."""
         known = self.values if self.values is not None else pl.Series([], dtype=pl.String)
         cell = pl.col(self.column)
-        return (cell.is_null() | cell.is_in(known.implode())).all()
+        return cell.filter(cell.is_not_null() & ~cell.is_in(known.implode())).unique().implode()
 
-    def learn(self, frame: pl.DataFrame) -> bool:
-        """Judge the batch's values not seen before; True if they all pass."""
-        cell = pl.col(self.column)
-        known = self.values if self.values is not None else pl.Series([], dtype=pl.String)
-        new = frame.filter(cell.is_not_null() & ~cell.is_in(known.implode()))[self.column]
-        new = new.unique()
-        if new.len() * SHARE > frame.height or known.len() + new.len() > REMEMBERED:
+    def learn(self, new: pl.Series, rows: int) -> bool:
+        """Judge values not seen before (from a batch of ``rows``); True if they all pass."""
+        known = 0 if self.values is None else self.values.len()
+        if new.len() * SHARE > rows or known + new.len() > REMEMBERED:
             self.direct, self.values = True, None
             return False
         judged = new.to_frame(self.column).with_columns(self.typed.alias(f"__typed__{self.column}"))
@@ -90,9 +87,11 @@ def cannot_fail(frame: pl.DataFrame, groups: Sequence[Passing]) -> set[int]:
     live = [g for g in groups if not g.direct and frame.schema.get(g.column) == pl.String]
     if not live or not frame.height:
         return set()
-    covered = frame.select(g.covered().alias(str(i)) for i, g in enumerate(live)).row(0)
+    # one polars pass for every column: the values each has that are not yet known to pass
+    unseen = frame.select(g.unseen().alias(str(i)) for i, g in enumerate(live))
     skipped: set[int] = set()
-    for group, all_known in zip(live, covered, strict=True):
-        if all_known or group.learn(frame):
+    for number, group in enumerate(live):
+        new = unseen[str(number)][0]  # a Series: no trip through Python objects
+        if not new.len() or group.learn(new, frame.height):
             skipped.update(group.numbers)
     return skipped

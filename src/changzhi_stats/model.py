@@ -15,7 +15,7 @@ from . import statrules as st
 from .paths import unsafe_reason
 from .report import Findings, make_problem
 from .rules import typed
-from .tables import ROW, compact
+from .tables import ROW, combined_hash, compact
 from .tableschema import key_fields
 
 
@@ -170,7 +170,7 @@ def _quote_flags(frame: pl.DataFrame, texts: dict[str, str], cache: dict) -> pl.
     Quotes repeat across millions of rows: each distinct (source, quote) pair is looked up once,
     by its 64-bit hash, and up to :data:`REMEMBERED` verdicts are kept for later batches.
     """
-    pair = pl.struct("source_id", "source_quote").hash(seed=0)
+    pair = combined_hash([pl.col("source_id"), pl.col("source_quote")])
     hashed = frame.select(pair.alias("h"), "source_id", "source_quote")
     known, bad = cache.get("quotes", (_NO_HASHES, _NO_HASHES))
     fresh = hashed.filter(~pl.col("h").is_in(known.implode())).unique(subset="h", keep="first")

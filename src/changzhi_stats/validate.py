@@ -23,7 +23,7 @@ from .model import Loaded, enrich
 from .package import PackageSpec, ResourceSpec, load_package
 from .report import DEFAULT_MAX_ERRORS, Findings, Report, make_problem
 from .rules import Rule, build, typed
-from .tables import ROW, column, compact
+from .tables import ROW, column, combined_hash, compact
 from .tableschema import Plan, fields_of, key_fields, plan
 from .xlsxsource import locate, open_source
 
@@ -357,7 +357,7 @@ class _KeyTracker:
     def _hashed(self, frame: pl.DataFrame) -> pl.DataFrame:
         keys = [typed(n) for n in self.names]
         complete = frame.filter(pl.all_horizontal([k.is_not_null() for k in keys]))
-        return complete.with_columns(pl.struct(keys).hash(seed=0).alias("__key_hash"))
+        return complete.with_columns(combined_hash(keys).alias("__key_hash"))
 
     def add(self, frame: pl.DataFrame) -> None:
         self.hashes.append(self._hashed(frame)["__key_hash"].to_numpy())
