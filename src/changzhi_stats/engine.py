@@ -1,10 +1,11 @@
 """Run declared rules over a table as vectorised checks, and turn failures into problems.
 
 All rule expressions are evaluated in one polars pass (polars runs them in parallel and shares
-common subexpressions), giving one boolean "fails" column per rule, and their sums count every
-failure exactly. For the rules that fail, pandera then runs a check per rule over those columns,
-lazily, so no failing check stops another, and its failure cases give the row index of each
-failing cell, which maps back to the file's row number. A clean batch costs one polars pass.
+common subexpressions) that sums each rule's "fails" column, counting every failure exactly. The
+rules that fail get their boolean columns in a second pass, and pandera runs a check per rule
+over those columns, lazily, so no failing check stops another; its failure cases give the row
+index of each failing cell, which maps back to the file's row number. A clean batch costs one
+polars pass.
 """
 
 from __future__ import annotations
@@ -32,15 +33,15 @@ def run(
     if not rules or frame.height == 0:
         return
     failures = failures or [build(rule) for rule in rules]
-    masks = frame.select(
-        failure.bad.fill_null(False).alias(f"rule{number}")
+    totals = frame.select(
+        failure.bad.fill_null(False).sum().alias(f"rule{number}")
         for number, failure in enumerate(failures)
-    )
-    totals = masks.sum().row(0)
-    failing = [name for name, total in zip(masks.columns, totals, strict=True) if total]
+    ).row(0)
+    failing = [number for number, total in enumerate(totals) if total]
     if not failing:
-        return  # the common case: one polars pass, nothing to collect
-    for number, indices in _failing_rows(masks.select(failing)).items():
+        return  # the common case: one polars pass, no column materialised, nothing to collect
+    masks = frame.select(failures[n].bad.fill_null(False).alias(f"rule{n}") for n in failing)
+    for number, indices in _failing_rows(masks).items():
         rule, failure = rules[number], failures[number]
         sample = indices.head(findings.room(rule.code))
         findings.add_count(

@@ -55,7 +55,8 @@ def enrich(
 ) -> pl.DataFrame:
     """Add the ``__`` lookup columns the statistical rules need, where the package has them.
 
-    ``cache`` keeps what is read once per package (the source texts) across batches.
+    ``cache`` keeps what is built once per package across batches: the source texts, the
+    codelists as joined, the facts of the periods seen.
     """
     frame = table.frame
     columns = set(frame.columns)
@@ -67,15 +68,15 @@ def enrich(
         indicators = lookup_table(table, "indicator_id", tables, "indicators")
         if indicators is not None and indicators is not table:
             wanted = {"measure": st.MEASURE, "unit": st.IND_UNIT, "unit_multiplier": st.IND_MULT}
-            frame = _join(frame, indicators, "indicator_id", wanted)
+            frame = _join(frame, indicators, "indicator_id", wanted, cache)
     if "unit" in columns:
         units = lookup_table(table, "unit", tables, "units")
         if units is not None and units is not table:
-            frame = _join(frame, units, "unit", {"kind": st.UNIT_KIND})
+            frame = _join(frame, units, "unit", {"kind": st.UNIT_KIND}, cache)
     if "source_id" in columns:
         sources = lookup_table(table, "source_id", tables, "sources")
         if sources is not None and sources is not table:
-            frame = _join(frame, sources, "source_id", {"published": st.PUBLISHED})
+            frame = _join(frame, sources, "source_id", {"published": st.PUBLISHED}, cache)
             if "source_quote" in columns:
                 if sources.name not in cache:
                     cache[sources.name] = source_texts(sources, base, findings)
@@ -97,9 +98,10 @@ def _with_period_facts(frame: pl.DataFrame, cache: dict) -> pl.DataFrame:
         periods = frame["period"]
     else:
         joined = frame.join(known, on="period", how="left", maintain_order="left")
-        missed = joined.filter(pl.col(st.PERIOD_OK).is_null() & pl.col("period").is_not_null())
-        if not missed.height:
+        # every known period has a fact, so a miss shows as one more null (null counts are free)
+        if joined[st.PERIOD_OK].null_count() == joined["period"].null_count():
             return joined
+        missed = joined.filter(pl.col(st.PERIOD_OK).is_null() & pl.col("period").is_not_null())
         periods = missed["period"]
     fresh = st.period_facts(periods)
     facts = fresh if known is None else pl.concat([known, fresh])
@@ -108,19 +110,23 @@ def _with_period_facts(frame: pl.DataFrame, cache: dict) -> pl.DataFrame:
     return frame.join(facts, on="period", how="left", maintain_order="left")
 
 
-def _join(frame: pl.DataFrame, other: Loaded, key: str, wanted: dict[str, str]) -> pl.DataFrame:
+def _join(
+    frame: pl.DataFrame, other: Loaded, key: str, wanted: dict[str, str], cache: dict
+) -> pl.DataFrame:
     if key not in other.frame.columns:
         return frame
-    present = {name: alias for name, alias in wanted.items() if name in other.frame.columns}
-    if not present:
-        return frame
-    right = (
-        other.frame.select(
-            pl.col(key), *[_typed_or_raw(other, n).alias(a) for n, a in present.items()]
+    right = cache.get(("lookup", other.name, key))
+    if right is None:  # built once: every batch joins the same codelist
+        present = {name: alias for name, alias in wanted.items() if name in other.frame.columns}
+        right = cache[("lookup", other.name, key)] = (
+            other.frame.select(
+                pl.col(key), *[_typed_or_raw(other, n).alias(a) for n, a in present.items()]
+            )
+            .filter(pl.col(key).is_not_null())
+            .unique(subset=key, keep="first", maintain_order=True)
         )
-        .filter(pl.col(key).is_not_null())
-        .unique(subset=key, keep="first", maintain_order=True)
-    )
+    if right.width == 1:
+        return frame  # the codelist has none of the wanted columns
     return frame.join(right, on=key, how="left", maintain_order="left")
 
 
