@@ -12,6 +12,7 @@ import functools
 import io
 import operator
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TextIO
 
 import numpy as np
@@ -197,6 +198,9 @@ def append_csv(frame: pl.DataFrame, handle, *, header: bool) -> None:
     )
 
 
+_SCAN = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cz-stats-scan")
+
+
 class TableSource:
     """What validation reads a table through (CSV, or a workbook's sheet): the header, the cells
     short rows lack, and (in subclasses) batches of text cells with their row numbers."""
@@ -211,6 +215,14 @@ class TableSource:
     @property
     def name(self) -> str:
         return self.resource.name
+
+    def may_hold(self, needle: bytes) -> bool:
+        """Whether the cells may contain ``needle``; True when that is not known ahead."""
+        return True
+
+    def may_hold_soon(self, needle: bytes) -> Future[bool]:
+        """:meth:`may_hold` on a thread of its own, so a scan overlaps the first batch's read."""
+        return _SCAN.submit(self.may_hold, needle)
 
     def _fail(self, findings: Findings, note: str) -> None:
         findings.add(make_problem("source-error", resource=self.name, note=note))

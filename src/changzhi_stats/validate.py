@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,6 +75,7 @@ class _Table:
     limits: Limits = field(default_factory=Limits)
     rows: int = 0
     loaded: Loaded | None = None
+    nul_scan: Future[bool] | None = None  # whether the file may hold a NUL byte at all
     keys: list[_KeyTracker] = field(default_factory=list)
     compiled: dict = field(default_factory=dict)  # batch shape → (rules, built, verdicts)
 
@@ -234,11 +236,11 @@ def _open(resource: ResourceSpec, findings: Findings, limits: Limits) -> _Table 
     kept = [i for i in range(width) if fields[i] and fields[i] not in fields[:i]]
     present = {fields[i] for i in kept}
     table_plan = plan(schema, present)
-    if not source.may_hold(b"\x00"):  # a byte scan is far cheaper than a check per text cell
-        table_plan.rules = [r for r in table_plan.rules if r.kind != "nul-byte"]
     for note in table_plan.notes:
         findings.add(make_problem("schema-error", resource=resource.name, note=note))
-    return _Table(resource, source, fields, kept, table_plan, limits)
+    # a byte scan is far cheaper than a check per text cell; it runs while reading starts
+    nul_scan = source.may_hold_soon(b"\x00")
+    return _Table(resource, source, fields, kept, table_plan, limits, nul_scan=nul_scan)
 
 
 def _prepared(table: _Table, findings: Findings) -> Iterator[pl.DataFrame]:
@@ -297,10 +299,12 @@ def _first_long_cell(table: _Table, batch: pl.DataFrame, limit: int) -> tuple[in
     names = [c for c in batch.columns if c != ROW]
     if not names or not batch.height:
         return None
-    # bytes bound characters from above, so the cheap byte count finds every candidate
-    wide = batch.filter(pl.any_horizontal(pl.col(names).str.len_bytes() > limit))
-    if not wide.height:
+    # bytes bound characters from above, so the cheap byte count finds every candidate; a
+    # batch's longest cell (one number) rules out most batches before any row is looked at
+    longest = batch.select(pl.max_horizontal(pl.col(names).str.len_bytes().max())).item()
+    if longest is None or longest <= limit:
         return None
+    wide = batch.filter(pl.any_horizontal(pl.col(names).str.len_bytes() > limit))
     lengths = wide.select(ROW, pl.col(names).str.len_chars())
     for row, *cells in lengths.sort(ROW).iter_rows():
         for index, length in enumerate(cells):
@@ -329,6 +333,10 @@ def _check(table, frame, fk_rules, loaded, package, findings, cache) -> None:
     enriched = enrich(source, loaded, package.base, findings, cache)
     absent = frozenset(c[len("__absent__") :] for c in frame.columns if c.startswith("__absent__"))
     shape = (table.name, absent, tuple(enriched.columns))
+    if table.nul_scan is not None:
+        if not table.nul_scan.result():  # no NUL anywhere in the file: no check per cell
+            table.plan.rules = [r for r in table.plan.rules if r.kind != "nul-byte"]
+        table.nul_scan = None
     if shape not in table.compiled:  # the same rules serve every batch of the same shape
         rules = plan(table.resource.schema, table.present, absent).rules if absent else None
         rules = [r for r in (rules or table.plan.rules) if r.kind != "unique"] + fk_rules

@@ -127,9 +127,6 @@ class XlsxSource(TableSource):
         self.labels = [c or "" for c in cells]
         self.readable = True
 
-    def may_hold(self, needle: bytes) -> bool:
-        return True  # cell text is not scanned ahead: keep the check
-
     def batches(self, findings: Findings) -> Iterator[pl.DataFrame]:
         """Frames of ``c0..cN`` text cells and ``__row__`` (Excel's row numbers)."""
         if not self.readable:
