@@ -340,8 +340,14 @@ class _Paced(io.RawIOBase):
 
 
 def _next_frame(reader: pacsv.CSVStreamingReader) -> pl.DataFrame:
-    """The next batch as a polars frame: converted on the reading thread too."""
-    frame = pl.from_arrow(reader.read_next_batch())
+    """The next batch as a polars frame: converted on the reading thread too.
+
+    Arrow's cast to string views points into the batch's text instead of copying it, and polars
+    takes views as they are: half the CPU of letting polars convert plain strings (measured).
+    """
+    batch = reader.read_next_batch()
+    views = [c.cast(pa.string_view()) if c.type == pa.string() else c for c in batch.columns]
+    frame = pl.from_arrow(pa.RecordBatch.from_arrays(views, names=batch.schema.names))
     assert isinstance(frame, pl.DataFrame)
     return frame
 
