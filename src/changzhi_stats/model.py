@@ -115,10 +115,11 @@ def _join(
 ) -> pl.DataFrame:
     if key not in other.frame.columns:
         return frame
-    right = cache.get(("lookup", other.name, key))
+    cached = ("lookup", other.name, key, tuple(wanted.items()))
+    right = cache.get(cached)
     if right is None:  # built once: every batch joins the same codelist
         present = {name: alias for name, alias in wanted.items() if name in other.frame.columns}
-        right = cache[("lookup", other.name, key)] = (
+        right = cache[cached] = (
             other.frame.select(
                 pl.col(key), *[_typed_or_raw(other, n).alias(a) for n, a in present.items()]
             )
