@@ -8,12 +8,13 @@ is given, so a release folder can be served from anywhere.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import posixpath
 import re
 from pathlib import Path
+
+from .releasefiles import read_json
 
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
@@ -187,15 +188,19 @@ def dataset_document(
             for r in regions
         ]
     distributions = []
+    fragments: set[str] = set()
     for resource in descriptor.get("resources") or []:
+        if not isinstance(resource, dict):
+            continue
         fmt = str(resource.get("format") or "").lower()
         if fmt not in FORMATS or not isinstance(resource.get("path"), str):
             continue
         media, file_type = FORMATS[fmt]
         url = f"{here}{resource['path']}"
         label = resource.get("title") or resource.get("name")
+        fragment = _unique(f"distribution-{_slug(str(resource.get('name') or url))}", fragments)
         distribution = {
-            "@id": f"{here}{DCAT_FILE}#distribution-{_slug(resource.get('name') or url)}",
+            "@id": f"{here}{DCAT_FILE}#{fragment}",
             "@type": "dcat:Distribution",
             "dct:title": label,
             "dcat:accessURL": {"@id": url},
@@ -228,28 +233,48 @@ def dataset_document(
 
 
 def catalog_document(
-    out: Path, versions: list[str], descriptor: dict, base_url: str | None
+    out: Path,
+    versions: list[str],
+    descriptor: dict,
+    base_url: str | None,
+    *,
+    folders: dict[str, Path] | None = None,
+    notes: list[str] | None = None,
 ) -> dict:
     """``releases/catalog.jsonld``: the Catalog, the series, and every release's Dataset.
 
     Each release's Dataset is copied from its ``dcat.jsonld``, with relative identifiers rebased
-    onto the releases folder, so one file describes every version.
+    onto the releases folder, so one file describes every version. ``folders`` says where a
+    version not yet in ``out`` is (the one being staged). A release whose ``dcat.jsonld`` is
+    damaged (not JSON, too large or deep, not DCAT) is left out, and ``notes`` says so: one
+    damaged release never stops the catalog, nor a later publish.
     """
     base = f"{base_url.rstrip('/')}/" if base_url else ""
     title, description = _titles(descriptor)
     series_id = f"{base}{CATALOG_FILE}#series"
     datasets = []
     for version in versions:  # newest first
-        document = None
-        with contextlib.suppress(OSError, ValueError):
-            document = json.loads((out / version / DCAT_FILE).read_text("utf-8"))
-        if not isinstance(document, dict):
+        folder = (folders or {}).get(version, out / version)
+        try:
+            document = read_json(folder / DCAT_FILE)
+        except (OSError, ValueError) as exc:
+            if notes is not None:
+                notes.append(f"{version}/{DCAT_FILE}: left out of {CATALOG_FILE}: {exc}")
             continue
-        for node in document.get("@graph") or []:
-            if isinstance(node, dict) and node.get("@type") == "dcat:Dataset":
-                node = _rebase(node, f"{version}/")
-                node["dcat:inSeries"] = {"@id": series_id}
-                datasets.append(node)
+        graph = document.get("@graph") if isinstance(document, dict) else None
+        found = [
+            node
+            for node in (graph if isinstance(graph, list) else [])
+            if isinstance(node, dict)
+            and node.get("@type") == "dcat:Dataset"
+            and isinstance(node.get("@id"), str)
+        ]
+        if not found and notes is not None:
+            notes.append(f"{version}/{DCAT_FILE}: left out of {CATALOG_FILE}: no dcat:Dataset")
+        for node in found:
+            node = _rebase(node, f"{version}/")
+            node["dcat:inSeries"] = {"@id": series_id}
+            datasets.append(node)
     for newer, older in itertools.pairwise(datasets):
         newer["dcat:prev"] = {"@id": older["@id"]}
     series = series_node(descriptor, series_id)
@@ -284,6 +309,14 @@ def _rebase(value: object, prefix: str) -> object:
             item = posixpath.normpath(prefix + path) + hash_mark + fragment
         result[key] = _rebase(item, prefix)
     return result
+
+
+def _unique(wanted: str, taken: set[str]) -> str:
+    name, number = wanted, 2
+    while name in taken:
+        name, number = f"{wanted}-{number}", number + 1
+    taken.add(name)
+    return name
 
 
 def _slug(text: str) -> str:

@@ -21,12 +21,13 @@ from pathlib import Path
 
 from . import dcat
 from .diff import BUMPS, Diff, Side, compare, next_version
-from .errors import PublishFailed, PublishRefused
+from .errors import CzStatsError, PublishFailed, PublishRefused
 from .limits import Limits
 from .package import PackageSpec, load_package
+from .releasefiles import read_json, sha256_regular
 from .report import DEFAULT_MAX_ERRORS, Findings, Report
 from .validate import Progress, check_package
-from .writers import ReleaseWriter, sha256
+from .writers import ReleaseWriter
 
 SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\Z")  # \Z: no "\n"
 STAGING_PREFIX = ".partial-"
@@ -42,15 +43,19 @@ class Release:
     datapackage_sha256: str
     report: Report
     changes: dict | None = None  # the summary of changes.json (see index.json)
+    notes: tuple[str, ...] = ()  # damaged earlier releases left out of index.json, catalog.jsonld
 
     def to_dict(self) -> dict:
-        return {
+        result = {
             "version": self.version,
             "path": str(self.path),
             "files": list(self.files),
             "datapackage_sha256": self.datapackage_sha256,
             "changes": self.changes,
         }
+        if self.notes:
+            result["notes"] = list(self.notes)
+        return result
 
 
 def publish(
@@ -74,8 +79,13 @@ def publish(
     URLs start with it (relative without it).
 
     Raises :class:`PublishRefused` (invalid data, a version that exists or is not newer) or
-    :class:`PublishFailed` (the disk said no); in both cases nothing is left behind.
+    :class:`PublishFailed` (the disk said no); in both cases no version is left behind.
     ``limits`` and ``allow_remote`` are as for :func:`~changzhi_stats.validate`.
+
+    The lock file ``out/.lock`` is created by the first publish and never removed: another
+    publisher may be waiting on it, and one that removed it would let a third take a new lock
+    file while the second holds the old one (two publishes at once). So a refused first publish
+    leaves ``out`` holding only ``.lock``, and nothing else.
     """
     package = load_package(source, limits=limits, allow_remote=allow_remote)
     if package.unparsable:  # not valid JSON: refused before anything is created
@@ -91,14 +101,14 @@ def publish(
         version, previous = _bumped(package, out, bump)
     if version is None:  # an explicit "" is refused below, not replaced
         version = str(package.descriptor.get("version") or "")
-    if not SEMVER.match(version):
+    if not isinstance(version, str) or not SEMVER.match(version):
         raise PublishRefused(
             f"version {version!r} is not of the form X.Y.Z; give --version or set the "
             "package's 'version'"
         )
+    _refuse_bad_created(created)
     with contextlib.suppress(OSError):  # unreadable: the check under the lock will tell
         _refuse_unless_newer(out, version)  # first without the lock: a refusal creates not even it
-    made = [p for p in (out, out / ".lock") if not p.exists()]
     times = (out.stat().st_atime_ns, out.stat().st_mtime_ns) if out.is_dir() else None
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -114,14 +124,32 @@ def publish(
                 package, out, version, created, max_errors, progress, previous, base_url
             )
     except PublishRefused:
-        for path in reversed(made):  # refused: leave the folder as we found it
-            with contextlib.suppress(OSError):
-                path.rmdir() if path.is_dir() else path.unlink()
-        if times is not None:  # staging came and went; the folder's times say nothing happened
+        # never remove the lock file (see the docstring); staging came and went, and the
+        # folder's times say nothing happened
+        if times is not None:
             with contextlib.suppress(OSError):
                 os.utime(out, ns=times)
         raise
     return release
+
+
+def _refuse_bad_created(created: object) -> None:
+    """``created`` is written into the descriptor: an RFC 3339 date-time, or nothing."""
+    if created is None:
+        return
+    try:
+        if not isinstance(created, str) or not _CREATED.match(created):
+            raise ValueError
+        dt.datetime.fromisoformat(created.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise PublishRefused(
+            f"created {created!r} is not a date and time such as 2025-01-31T08:00:00Z"
+        ) from None
+
+
+_CREATED = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})?\Z"
+)
 
 
 def _bumped(package: PackageSpec, out: Path, bump: str) -> tuple[str, tuple[str, Diff] | None]:
@@ -137,7 +165,7 @@ def _bumped(package: PackageSpec, out: Path, bump: str) -> tuple[str, tuple[str,
     latest = existing[0]
     if bump != "auto":
         return next_version(latest, bump), None
-    changes = compare(load_package(out / latest), package)
+    changes = _compare_with_release(out, latest, package)
     if changes.bump is None:
         raise PublishRefused(f"nothing changed since release {latest}; nothing to publish")
     return next_version(latest, changes.bump), (latest, changes)
@@ -153,8 +181,22 @@ def _changes(package: PackageSpec, out: Path, version: str, rows: dict[str, int]
         return Diff(None, new, initial_rows=initial)
     previous = older[0]
     found = known[1] if known and known[0] == previous else None
-    found = found or compare(load_package(out / previous), package)
+    found = found or _compare_with_release(out, previous, package)
     return replace(found, old=Side(f"../{previous}", "release", previous), new=new)
+
+
+def _compare_with_release(out: Path, previous: str, package: PackageSpec) -> Diff:
+    """The changes against release ``previous``; a damaged one stops the publish clearly."""
+    try:
+        old = load_package(out / previous)
+        if old.unparsable:
+            raise ValueError("its datapackage.json is not readable JSON")
+        return compare(old, package)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, CzStatsError) as exc:
+        raise PublishFailed(
+            f"{out / previous}: the previous release cannot be read to say what changed "
+            f"({exc}); run `cz-stats verify {out / previous}`; nothing was published"
+        ) from None
 
 
 def _summary(changes: dict) -> dict:
@@ -168,13 +210,22 @@ def _summary(changes: dict) -> dict:
 def _stage_and_rename(
     package, out, version, created, max_errors, progress, previous=None, base_url=None
 ) -> Release:
-    """Validate while writing into a hidden staging folder; rename it into place if valid."""
+    """Validate while writing into a hidden staging folder; rename it into place if valid.
+
+    Everything that can fail is done before the rename: the release is written, checked as
+    ``verify`` checks it, and the new ``index.json`` and ``catalog.jsonld`` are written to
+    temporary files beside their places; only then is the version renamed into place and the
+    two files swapped in. On any failure before the rename the staging folder and the
+    temporary files are removed, whatever else fails while removing them.
+    """
     try:
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX + version + "-", dir=out))
     except OSError as exc:
         raise PublishFailed(f"{out}: cannot write: {exc.strerror or exc}") from None
-    writer = ReleaseWriter(staging, package, version, base_url)
+    temps: list[str] = []
+    writer = None
     try:
+        writer = ReleaseWriter(staging, package, version, base_url)
         findings = Findings(max_errors)
         report, lookups = check_package(package, findings, sink=writer, progress=progress)
         if not report.valid:
@@ -186,39 +237,84 @@ def _stage_and_rename(
         changes = _changes(package, out, version, writer.rows, previous)
         changes_dict = changes.to_dict()
         files = writer.finish(version, created, lookups, changes_dict, changes.to_markdown())
+        digests = {name: digest for name, (_, digest) in writer.digests.items()}
+        _refuse_unless_verified(staging, version, digests)
+        digest = digests["datapackage.json"]
+        notes: list[str] = []
+        index = _index_text(out, package, version, digest, staging, notes)
+        versions = sorted({*published_versions(out), version}, key=_version_key, reverse=True)
+        catalog = dcat.catalog_document(
+            out, versions, package.descriptor, base_url, folders={version: staging}, notes=notes
+        )
+        temps.append(_write_temp(out, index, ".index-"))
+        temps.append(_write_temp(out, dcat.dumps(catalog), ".catalog-"))
         _fsync_tree(staging)
         os.rename(staging, out / version)
     except BaseException as exc:
-        writer.abandon()
-        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            if writer is not None:
+                writer.abandon()
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            for temp in temps:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
         if isinstance(exc, OSError):
             raise PublishFailed(
                 f"{out / version}: publishing failed, nothing was left behind: "
                 f"{exc.strerror or exc}"
             ) from None
         raise
-    digest = sha256(out / version / "datapackage.json")
     try:
-        _update_index(out, package, version, digest)
-        versions = published_versions(out)
-        catalog = dcat.catalog_document(out, versions, package.descriptor, base_url)
-        _write_atomically(out / dcat.CATALOG_FILE, dcat.dumps(catalog))
+        os.replace(temps[0], out / "index.json")
+        os.replace(temps[1], out / dcat.CATALOG_FILE)
     except OSError as exc:
+        for temp in temps:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
         raise PublishFailed(
             f"{out / version} is published and complete, but index.json or catalog.jsonld "
             f"could not be updated ({exc.strerror or exc}); the next publish rebuilds them"
         ) from None
-    return Release(version, out / version, tuple(files), digest, report, _summary(changes_dict))
+    summary = _summary(changes_dict)
+    return Release(version, out / version, tuple(files), digest, report, summary, tuple(notes))
+
+
+def _refuse_unless_verified(staging: Path, version: str, digests: dict[str, str]) -> None:
+    """Never publish what ``cz-stats verify`` would reject: its checks, on the staged release."""
+    from .verify import check_staged
+
+    result = check_staged(staging, version, digests)
+    if not result.intact:
+        found = "; ".join(f"{f.file}: {f.problem}: {f.detail}" for f in result.findings[:5])
+        raise PublishRefused(f"not published: the release would not pass verify: {found}")
 
 
 @contextlib.contextmanager
 def _locked(out: Path) -> Iterator[None]:
-    try:
-        handle = open(out / ".lock", "a+")
-    except OSError as exc:
-        raise PublishFailed(f"{out}: cannot write: {exc.strerror or exc}") from None
-    with handle:
+    """Hold ``out/.lock`` exclusively.
+
+    The lock file is never removed (see :func:`publish`); should anyone remove or replace it
+    all the same, a lock taken on the old file is given up and taken again on the one in place,
+    so two publishers never hold different files at once.
+    """
+    while True:
+        try:
+            handle = open(out / ".lock", "a+")
+        except OSError as exc:
+            raise PublishFailed(f"{out}: cannot write: {exc.strerror or exc}") from None
         fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            current = os.stat(out / ".lock")
+            held = os.fstat(handle.fileno())
+            same = (current.st_dev, current.st_ino) == (held.st_dev, held.st_ino)
+        except OSError:
+            same = False
+        if same:
+            break
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+    with handle:
         try:
             yield
         finally:
@@ -254,9 +350,10 @@ def _clear_stale_staging(out: Path) -> None:
     """Remove what an interrupted publish left (we hold the lock, so none is in progress)."""
     for stale in out.glob(STAGING_PREFIX + "*"):
         shutil.rmtree(stale, ignore_errors=True)
-    for stale in out.glob(".index-*"):  # the temporary index of a publish killed mid-write
-        with contextlib.suppress(OSError):
-            stale.unlink()
+    for pattern in (".index-*", ".catalog-*"):  # temporary files of a publish killed mid-way
+        for stale in out.glob(pattern):
+            with contextlib.suppress(OSError):
+                stale.unlink()
 
 
 def _fsync_tree(root: Path) -> None:
@@ -269,40 +366,67 @@ def _fsync_tree(root: Path) -> None:
             os.close(fd)
 
 
-def _update_index(out: Path, package: PackageSpec, version: str, digest: str) -> None:
-    """Rewrite ``index.json`` atomically: every version present, newest first."""
+def _index_text(
+    out: Path, package: PackageSpec, version: str, digest: str, staging: Path, notes: list[str]
+) -> str:
+    """The new ``index.json``: every version present and the one being staged, newest first.
+
+    Entries of the old index are kept; versions it lacks (or all, when it is damaged) are
+    rebuilt from their folders. A release too damaged for an entry is left out and ``notes``
+    says so: one damaged release never stops a later publish.
+    """
+    old: dict[str, dict] = {}
     index_path = out / "index.json"
-    old = {}
-    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):  # absent or mangled
-        old = {r["version"]: r for r in json.loads(index_path.read_text("utf-8"))["releases"]}
+    if index_path.exists() or index_path.is_symlink():
+        try:
+            releases = read_json(index_path)["releases"]  # type: ignore[index]
+            old = {
+                r["version"]: r
+                for r in releases
+                if isinstance(r, dict) and isinstance(r.get("version"), str)
+            }
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            notes.append(f"index.json: damaged, rebuilt from the release folders ({exc})")
     today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     releases = []
-    for found in published_versions(out):
-        entry = old.get(found)
+    found = sorted({*published_versions(out), version}, key=_version_key, reverse=True)
+    for each in found:
+        entry = old.get(each) if each != version else None
         if entry is None:
-            entry = {
-                "version": found,
-                "published": today,
-                "datapackage_sha256": sha256(out / found / "datapackage.json"),
-                "path": f"{found}/datapackage.json",
-            }
-            with contextlib.suppress(OSError, ValueError, AttributeError):
-                changes = json.loads((out / found / "changes.json").read_text("utf-8"))
-                entry["changes"] = _summary(changes)
+            folder = staging if each == version else out / each
+            try:
+                entry = {
+                    "version": each,
+                    "published": today,
+                    "datapackage_sha256": (
+                        digest if each == version else sha256_regular(folder / "datapackage.json")
+                    ),
+                    "path": f"{each}/datapackage.json",
+                }
+            except (OSError, ValueError) as exc:
+                notes.append(f"{each}: left out of index.json: {exc}")
+                continue
+            try:
+                entry["changes"] = _summary(read_json(folder / "changes.json"))  # type: ignore[arg-type]
+            except (OSError, ValueError, TypeError, AttributeError) as exc:
+                if each == version:
+                    raise
+                notes.append(f"{each}/changes.json: not summarised in index.json: {exc}")
         releases.append(entry)
     index = {"name": package.descriptor.get("name"), "releases": releases}
-    _write_atomically(index_path, json.dumps(index, ensure_ascii=False, indent=2) + "\n")
+    return json.dumps(index, ensure_ascii=False, indent=2) + "\n"
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    fd, temp = tempfile.mkstemp(prefix=".index-", dir=path.parent)
+def _write_temp(out: Path, text: str, prefix: str) -> str:
+    """``text`` in a new temporary file of ``out``, flushed to disk; its path."""
+    fd, temp = tempfile.mkstemp(prefix=prefix, dir=out)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+    return temp

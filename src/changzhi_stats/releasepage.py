@@ -64,7 +64,7 @@ def render(descriptor: dict, folder: Path, lookups: dict[str, Loaded], changes: 
     description = descriptor.get("description_zh") or descriptor.get("description")
     if description:
         out.append(f"<p>{_e(description)}</p>")
-    out.extend(_indicators(folder, lookups))
+    out.extend(_indicators(folder, lookups, _table_path(descriptor, "observations")))
     out.extend(_downloads(descriptor, folder))
     out.extend(_changes(changes))
     out.append(
@@ -144,9 +144,22 @@ def _topics(indicators: Loaded | None) -> dict[str, str]:
     return {}
 
 
-def _indicators(folder: Path, lookups: dict[str, Loaded]) -> list[str]:
-    path = folder / "data" / "observations.csv"
-    if not path.is_file():
+def _table_path(descriptor: dict, name: str) -> str | None:
+    """The release file of table ``name`` (derived from its name, never the name itself)."""
+    for resource in descriptor.get("resources") or []:
+        if (
+            isinstance(resource, dict)
+            and resource.get("name") == name
+            and isinstance(resource.get("schema"), dict)
+            and isinstance(resource.get("path"), str)
+        ):
+            return resource["path"]
+    return None
+
+
+def _indicators(folder: Path, lookups: dict[str, Loaded], relative: str | None) -> list[str]:
+    path = folder / relative if relative and _plain(relative) else None
+    if path is None or not path.is_file():
         return []
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -218,7 +231,7 @@ def _downloads(descriptor: dict, folder: Path) -> list[str]:
     files = ["datapackage.json", *known, *(p.name for p in sorted(folder.glob("*.jsonld")))]
     for name in dict.fromkeys(files):
         path = folder / name
-        if not path.is_file():
+        if not _plain(name) or not path.is_file():
             continue
         size, digest = known.get(name, (None, None))
         if isinstance(size, int) and isinstance(digest, str) and digest.startswith("sha256:"):
@@ -283,6 +296,12 @@ def _changes(changes: dict | None) -> list[str]:
         '<a href="changes.json">changes.json</a>。</p>'
     )
     return out
+
+
+def _plain(relative: str) -> bool:
+    """A path inside the release folder (the writer derives only such; this makes sure)."""
+    parts = relative.split("/")
+    return not relative.startswith("/") and "\\" not in relative and ".." not in parts
 
 
 def _key(key: object) -> str:

@@ -5,6 +5,7 @@ byte-identical files.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -13,16 +14,18 @@ import os
 import re
 import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import dcat, releasepage, sdmx
+from .errors import PublishFailed, PublishRefused
 from .model import Loaded, lookup_table
 from .package import PackageSpec
 from .paths import unsafe_reason
+from .releasefiles import NotRegular, open_regular
 from .tables import append_csv
 
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
@@ -35,6 +38,120 @@ ARROW_TYPES = {
     "datetime": pa.timestamp("us"),
     "time": pa.time64("us"),
 }
+
+
+# The files every release may hold beside its tables: no table or source text may take their
+# names (compared case-insensitively: ``CHANGES.md`` and ``changes.md`` are one file on macOS).
+RELEASE_FILES = (
+    "datapackage.json",
+    "SHA256SUMS",
+    releasepage.PAGE_FILE,
+    dcat.DCAT_FILE,
+    dcat.CATALOG_FILE,
+    "index.json",
+    "changes.json",
+    "CHANGES.md",
+    sdmx.SDMX_PATH,
+)
+SAFE_STEM = re.compile(r"[a-z0-9_][a-z0-9._-]*\Z")
+SAFE_TEXT_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*\Z")
+MAX_STEM = 100  # characters of a derived file name, far below any file system's limit
+
+
+def slug(text: str, fallback: str) -> str:
+    """``text`` as a file name: lower case, only ``[a-z0-9._-]``, no leading dot, never empty."""
+    cleaned = re.sub(r"[^a-z0-9._-]+", "-", text.lower()).lstrip(".-")[:MAX_STEM].rstrip("-")
+    return cleaned or fallback
+
+
+class FileNames:
+    """The release's file names, claimed one by one so none collides with another.
+
+    A resource ``name`` is data, never a path: ``../../1.0.0/data/regions`` or ``./units``
+    would otherwise write outside the release or over another file. A name that is already a
+    safe, free slug keeps its file name (so ordinary packages publish exactly as before); any
+    other gets a slug of it, made unique with ``-2``, ``-3``, …
+    """
+
+    def __init__(self, reserved: tuple[str, ...] = RELEASE_FILES) -> None:
+        self.files: set[str] = set()
+        self.folders: set[str] = set()
+        for name in reserved:
+            self.claim(name)
+
+    def free(self, path: str) -> bool:
+        key = path.casefold()
+        parents = {p.as_posix().casefold() for p in PurePosixPath(path).parents} - {"."}
+        return key not in self.files and key not in self.folders and not parents & self.files
+
+    def claim(self, path: str) -> str:
+        key = PurePosixPath(path.casefold())
+        self.files.add(key.as_posix())
+        self.folders.update(p.as_posix() for p in key.parents if p.as_posix() != ".")
+        return path
+
+    def table_stems(self, names: list[str]) -> dict[str, str]:
+        """File stems (``data/<stem>.csv`` and ``.parquet``) for the tables, in order."""
+        stems: dict[str, str] = {}
+
+        def free(stem: str) -> bool:
+            return self.free(f"data/{stem}.csv") and self.free(f"data/{stem}.parquet")
+
+        for name in names:  # first the names that are file names already: they keep them
+            if name not in stems and SAFE_STEM.match(name) and len(name) <= MAX_STEM and free(name):
+                stems[name] = name
+                self.claim(f"data/{name}.csv")
+                self.claim(f"data/{name}.parquet")
+        for name in names:
+            if name in stems:
+                continue
+            base = slug(name, "table")
+            stem, number = base, 2
+            while not free(stem):
+                stem, number = f"{base}-{number}", number + 1
+            stems[name] = stem
+            self.claim(f"data/{stem}.csv")
+            self.claim(f"data/{stem}.parquet")
+        return stems
+
+    def text_path(self, path: str) -> str:
+        """Where a source text goes: its own path when that is safe and free, else
+        ``sources/<slug>``."""
+        if SAFE_TEXT_PATH.match(path) and len(path) <= 4 * MAX_STEM and self.free(path):
+            return self.claim(path)
+        pure = PurePosixPath(path.replace("\\", "/"))
+        stem = slug(pure.stem, "source")
+        suffix = slug(pure.suffix[1:], "txt")
+        candidate, number = f"sources/{stem}.{suffix}", 2
+        while not self.free(candidate):
+            candidate, number = f"sources/{stem}-{number}.{suffix}", number + 1
+        return self.claim(candidate)
+
+
+class ResourceNames:
+    """Names for the resources the release adds (Parquet twins, changes, source texts), unique
+    against the package's own resource names, which the release keeps as they are."""
+
+    def __init__(self, taken: list[str]) -> None:
+        self.taken = set(taken)
+
+    def unique(self, wanted: str) -> str:
+        name, number = wanted, 2
+        while name in self.taken:
+            name, number = f"{wanted}-{number}", number + 1
+        self.taken.add(name)
+        return name
+
+
+def inside(root: Path, relative: str) -> Path:
+    """``root/relative``, after making sure it stays inside ``root`` (defence in depth: the
+    names are derived safely, and this proves it before anything is written)."""
+    path = root / relative
+    base = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if real == base or os.path.commonpath([base, real]) != base:
+        raise PublishFailed(f"{relative!r}: refusing to write outside the release being staged")
+    return path
 
 
 def sha256(path: Path) -> str:
@@ -95,12 +212,13 @@ class _Output:
         fields: list[str],
         units: dict,
         hashing: ThreadPoolExecutor,
+        stem: str,
     ) -> None:
         self.name, self.schema, self.fields = name, schema, fields
-        self.csv_path = f"data/{name}.csv"
-        self.parquet_path = f"data/{name}.parquet"
-        self.csv = HashingFile(staging / self.csv_path, hashing)
-        self.parquet_file = HashingFile(staging / self.parquet_path, hashing)
+        self.csv_path = f"data/{stem}.csv"
+        self.parquet_path = f"data/{stem}.parquet"
+        self.csv = HashingFile(inside(staging, self.csv_path), hashing)
+        self.parquet_file = HashingFile(inside(staging, self.parquet_path), hashing)
         self.arrow_schema = _arrow_schema(name, schema, fields, units)
         self.parquet = pq.ParquetWriter(
             self.parquet_file,
@@ -128,6 +246,12 @@ class _Output:
         self.csv.close()
         self.parquet.close()
         self.parquet_file.close()
+
+    def abandon(self) -> None:
+        """Close every file, ignoring errors (a full disk fails the flush): it is thrown away."""
+        for close in (self.csv.close, self.parquet.close, self.parquet_file.close):
+            with contextlib.suppress(Exception):  # the release is being discarded anyway
+                close()
 
     def digests(self) -> dict[str, tuple[int, str]]:
         return {
@@ -176,6 +300,10 @@ class ReleaseWriter:
         self.rows: dict[str, int] = {}
         self.hashing = ThreadPoolExecutor(1, thread_name_prefix="cz-hash")
         self.digests: dict[str, tuple[int, str]] = {}  # file → (bytes, sha256) as written
+        self.files = FileNames()
+        self.stems = self.files.table_stems(
+            [r.name for r in package.resources if isinstance(r.name, str)]
+        )
         (staging / "data").mkdir()
 
     def __call__(
@@ -186,12 +314,14 @@ class ReleaseWriter:
             resource = self.package.resource(name)
             schema = resource.schema if resource else {}
             units = _units_metadata(name, schema, fields, lookups)
+            if name not in self.stems:  # not a resource of the descriptor: still never a path
+                self.stems.update(self.files.table_stems([str(name)]))
             output = self.outputs[name] = _Output(
-                self.staging, name, schema, fields, units, self.hashing
+                self.staging, name, schema, fields, units, self.hashing, self.stems[str(name)]
             )
             if self.sdmx is None and sdmx.has_observations(name, fields):
                 structure = sdmx.structure_id(self.package.descriptor.get("name"), self.version)
-                handle = HashingFile(self.staging / sdmx.SDMX_PATH, self.hashing)
+                handle = HashingFile(inside(self.staging, sdmx.SDMX_PATH), self.hashing)
                 self.sdmx = sdmx.SdmxOutput(handle, structure)
         output.write(frame)
         self.rows[name] = self.rows.get(name, 0) + frame.height
@@ -199,10 +329,12 @@ class ReleaseWriter:
             self.sdmx.write(frame)
 
     def abandon(self) -> None:
+        """Close what is open, whatever fails (the staging folder is removed next)."""
         for output in self.outputs.values():
-            output.close()
+            output.abandon()
         if self.sdmx is not None:
-            self.sdmx.close()
+            with contextlib.suppress(Exception):  # discarded anyway
+                self.sdmx.close()
         self.hashing.shutdown(wait=True)
 
     def finish(
@@ -234,15 +366,18 @@ class ReleaseWriter:
         stamp = _created(self.package, lookups, created)
         if stamp:
             descriptor["created"] = stamp
+        # the package's names stay as they are; the resources the release adds take free ones
+        names = ResourceNames([r.name for r in self.package.resources])
         resources = []
         for resource in self.package.resources:
             output = self.outputs.get(resource.name)
             if output is not None:
-                resources.extend(self._describe(resource.descriptor, output))
+                twin = names.unique(f"{output.name}-parquet")
+                resources.extend(self._describe(resource.descriptor, output, twin))
         if self.sdmx is not None:
             resources.append(
                 {
-                    "name": "observations-sdmx",
+                    "name": names.unique("observations-sdmx"),
                     "type": "file",
                     "title": "Observations (SDMX-CSV 2.0)",
                     "description": "The observations in SDMX-CSV 2.0; see docs/sdmx.md.",
@@ -253,12 +388,12 @@ class ReleaseWriter:
                     **self._size_and_hash(sdmx.SDMX_PATH),
                 }
             )
-        resources.extend(_copy_source_texts(self.package, lookups, self.staging))
+        resources.extend(_copy_source_texts(self.package, lookups, self.staging, self.files, names))
         if changes is not None:
-            resources.extend(self._write_changes(changes, changes_md or ""))
+            resources.extend(self._write_changes(changes, changes_md or "", names))
         descriptor["resources"] = resources
         text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
-        (self.staging / "datapackage.json").write_text(text, encoding="utf-8")
+        inside(self.staging, "datapackage.json").write_text(text, encoding="utf-8")
         document = dcat.dataset_document(
             descriptor,
             version=version,
@@ -267,23 +402,23 @@ class ReleaseWriter:
             regions=self._regions(lookups),
             base_url=self.base_url,
         )
-        (self.staging / dcat.DCAT_FILE).write_text(dcat.dumps(document), encoding="utf-8")
+        inside(self.staging, dcat.DCAT_FILE).write_text(dcat.dumps(document), encoding="utf-8")
         page = releasepage.render(descriptor, self.staging, lookups, changes)
-        (self.staging / releasepage.PAGE_FILE).write_text(page, encoding="utf-8")
+        inside(self.staging, releasepage.PAGE_FILE).write_text(page, encoding="utf-8")
         files = sorted(
             p.relative_to(self.staging).as_posix() for p in self.staging.rglob("*") if p.is_file()
         )
         sums = "".join(f"{self._digest(f)[1]}  {f}\n" for f in files)
-        (self.staging / "SHA256SUMS").write_text(sums, encoding="utf-8")
+        inside(self.staging, "SHA256SUMS").write_text(sums, encoding="utf-8")
         return [*files, "SHA256SUMS"]
 
-    def _write_changes(self, changes: dict, markdown: str) -> list[dict]:
+    def _write_changes(self, changes: dict, markdown: str, names: ResourceNames) -> list[dict]:
         text = json.dumps(changes, ensure_ascii=False, indent=2) + "\n"
-        (self.staging / "changes.json").write_text(text, encoding="utf-8")
-        (self.staging / "CHANGES.md").write_text(markdown, encoding="utf-8")
+        inside(self.staging, "changes.json").write_text(text, encoding="utf-8")
+        inside(self.staging, "CHANGES.md").write_text(markdown, encoding="utf-8")
         return [
             {
-                "name": "changes",
+                "name": names.unique("changes"),
                 "type": "file",
                 "title": "Changes against the previous release (JSON)",
                 "path": "changes.json",
@@ -293,7 +428,7 @@ class ReleaseWriter:
                 **self._size_and_hash("changes.json"),
             },
             {
-                "name": "changes-md",
+                "name": names.unique("changes-md"),
                 "type": "file",
                 "title": "Changes against the previous release",
                 "path": "CHANGES.md",
@@ -341,7 +476,7 @@ class ReleaseWriter:
             for code in sorted(self.sdmx.regions)
         ]
 
-    def _describe(self, source: dict, output: _Output) -> list[dict]:
+    def _describe(self, source: dict, output: _Output, twin: str) -> list[dict]:
         kept = ("name", "title", "description", "licenses", "sources")
         meta = {k: v for k, v in source.items() if k in kept}
         schema = dict(output.schema)
@@ -358,7 +493,7 @@ class ReleaseWriter:
                 "schema": schema,
             },
             {
-                "name": f"{output.name}-parquet",
+                "name": twin,
                 "type": "file",
                 "title": f"{meta.get('title') or output.name} (Parquet)",
                 "path": output.parquet_path,
@@ -406,9 +541,17 @@ def _created(package: PackageSpec, lookups: dict[str, Loaded], created: str | No
 
 
 def _copy_source_texts(
-    package: PackageSpec, lookups: dict[str, Loaded], staging: Path
+    package: PackageSpec,
+    lookups: dict[str, Loaded],
+    staging: Path,
+    files: FileNames,
+    names: ResourceNames,
 ) -> list[dict]:
-    """Ship the stored source texts a sources table points to, so provenance travels along."""
+    """Ship the stored source texts a sources table points to, so provenance travels along.
+
+    Each goes to its own path when that is a safe file name no other file of the release has
+    taken, else to ``sources/<slug>``; only a regular file is read (never a FIFO or a link).
+    """
     sources = lookups.get("sources")
     if sources is None or "path" not in sources.frame.columns:
         return []
@@ -416,14 +559,22 @@ def _copy_source_texts(
     for path in sorted(set(sources.frame["path"].drop_nulls().to_list())):
         if unsafe_reason(path, package.base) or not (package.base / path).is_file():
             continue
-        target = staging / path
+        relative = files.text_path(path)
+        target = inside(staging, relative)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(package.base / path, target)
+        try:
+            source = os.fdopen(open_regular(package.base / path), "rb")
+        except NotRegular as exc:
+            raise PublishRefused(f"source text {exc}; not published") from None
+        with source, open(target, "xb") as copy:
+            shutil.copyfileobj(source, copy)
         copied.append(
             {
-                "name": "source-" + re.sub(r"[^a-z0-9._-]+", "-", Path(path).stem.lower()),
+                "name": names.unique(
+                    "source-" + re.sub(r"[^a-z0-9._-]+", "-", Path(path).stem.lower())
+                ),
                 "type": "file",
-                "path": path,
+                "path": relative,
                 "format": Path(path).suffix.lstrip(".") or "txt",
                 "mediatype": "text/plain",
                 "encoding": "utf-8",
