@@ -1,0 +1,176 @@
+"""Hostile descriptors, schemas, dialects and API arguments (issue 18).
+
+A descriptor from elsewhere must never make cz-stats fetch or read anything it names beyond the
+package's own files, never hang it, and never end in an internal error: every bad value is a
+finding, every bad argument a :class:`CzStatsError`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import os
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+
+import changzhi_stats as cz
+
+
+def write(folder: Path, descriptor: object, csv: str = "a,b\n1,x\n") -> Path:
+    """A package folder holding ``descriptor`` (a dict, or raw JSON text) and ``t.csv``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = descriptor if isinstance(descriptor, str) else json.dumps(descriptor)
+    (folder / "datapackage.json").write_text(text, encoding="utf-8")
+    (folder / "t.csv").write_text(csv, encoding="utf-8")
+    return folder
+
+
+def package(
+    field: dict | None = None,
+    resource: dict | None = None,
+    schema: dict | None = None,
+    top: dict | None = None,
+) -> dict:
+    """A one-table package (fields a: integer, b: string) with keys changed as given."""
+    b = {"name": "b", "type": "string", **(field or {})}
+    table_schema = {"fields": [{"name": "a", "type": "integer"}, b], **(schema or {})}
+    res = {"name": "t", "path": "t.csv", "schema": table_schema, **(resource or {})}
+    return {"name": "p", "resources": [res], **(top or {})}
+
+
+def checks(report: cz.Report) -> set[str]:
+    return {p.check for p in report.errors + report.warnings}
+
+
+def messages(report: cz.Report) -> str:
+    return "\n".join(p.message for p in report.errors + report.warnings)
+
+
+# --- 1. no key of a descriptor is fetched or read -----------------------------------------------
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, list[str]]]:
+    """An HTTP server on 127.0.0.1 that counts requests and answers with a JSON profile."""
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            body = b'{"type": "object", "required": ["SECRET-ANSWER"]}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", hits
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["package", "resource", "package-profiles", "resource-profiles", "schema-ref"],
+)
+def test_a_profile_url_is_never_fetched(
+    tmp_path: Path, server: tuple[str, list[str]], where: str
+) -> None:
+    """A custom profile URL used to be fetched, and the answer echoed in a finding."""
+    url, hits = server
+    profile = f"{url}/profile.json"
+    descriptor = {
+        "package": package(top={"profile": profile}),
+        "resource": package(resource={"profile": profile}),
+        "package-profiles": package(top={"profiles": [profile]}),
+        "resource-profiles": package(resource={"profiles": [profile]}),
+        "schema-ref": package(top={"$schema": profile, "$ref": profile}, schema={"$ref": profile}),
+    }[where]
+    folder = write(tmp_path / "pkg", descriptor)
+    report = cz.validate(folder)
+    assert hits == []
+    assert "SECRET-ANSWER" not in messages(report)
+    assert "profile-not-fetched" in checks(report)
+    found = next(p for p in report.warnings if p.check == "profile-not-fetched")
+    assert found.resource == ("t" if where.startswith("resource") else None)
+    assert profile in found.message
+    assert report.valid  # a warning: the data itself is fine
+
+
+def test_diff_and_publish_do_not_fetch_a_profile(
+    tmp_path: Path, server: tuple[str, list[str]]
+) -> None:
+    url, hits = server
+    folder = write(tmp_path / "pkg", package(top={"profile": f"{url}/p.json"}))
+    out = tmp_path / "out"
+    cz.publish(folder, version="1.0.0", out=out)
+    cz.publish(folder, version="1.0.1", out=out)
+    cz.diff(out / "1.0.0", out / "1.0.1")
+    assert hits == []
+
+
+def test_a_relative_profile_path_is_never_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``"profile": "dev/zero"`` run from ``/`` used to read /dev/zero until memory ran out."""
+    folder = tmp_path / "pkg"
+    descriptor = package(top={"profile": "dev/zero"}, resource={"profile": "etc/passwd"})
+    descriptor["resources"].append(
+        {"name": "u", "path": "t.csv", "profile": "../../etc/passwd", "schema": {"fields": []}}
+    )
+    write(folder, descriptor)
+    opened: list[str] = []
+    real_open, real_os_open = builtins.open, os.open
+
+    def spy_open(file, *args, **kwargs):
+        if isinstance(file, str | Path):
+            opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    def spy_os_open(path, *args, **kwargs):
+        opened.append(str(path))
+        return real_os_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", spy_open)
+    monkeypatch.setattr(os, "open", spy_os_open)
+    monkeypatch.chdir("/")
+    report = cz.validate(folder)
+    assert not [p for p in opened if "zero" in p or "passwd" in p]
+    assert {p.resource for p in report.warnings if p.check == "profile-not-fetched"} == {
+        None,
+        "t",
+        "u",
+    }
+
+
+def test_frictionless_safe_keeps_standard_profiles_and_drops_the_rest() -> None:
+    """The helper verify.py and others can use before handing a descriptor to frictionless."""
+    from changzhi_stats.package import frictionless_safe
+
+    descriptor = {
+        "profile": "tabular-data-package",
+        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
+        "resources": [
+            {"name": "a", "profile": "tabular-data-resource", "schema": "a.json"},
+            {"name": "b", "profile": "fiscal-data-package", "dialect": {"$ref": "x"}},
+        ],
+    }
+    safe, dropped = frictionless_safe(descriptor)
+    assert safe["profile"] == "tabular-data-package"
+    assert safe["$schema"] == descriptor["$schema"]
+    assert safe["resources"][0] == {"name": "a", "profile": "tabular-data-resource"}
+    assert safe["resources"][1] == {"name": "b", "dialect": {}}
+    assert dropped == [("b", "profile", "fiscal-data-package")]
+    assert descriptor["resources"][0]["schema"] == "a.json"  # the original is untouched
