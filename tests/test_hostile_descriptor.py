@@ -174,3 +174,53 @@ def test_frictionless_safe_keeps_standard_profiles_and_drops_the_rest() -> None:
     assert safe["resources"][1] == {"name": "b", "dialect": {}}
     assert dropped == [("b", "profile", "fiscal-data-package")]
     assert descriptor["resources"][0]["schema"] == "a.json"  # the original is untouched
+
+
+# --- 2. patterns run in linear time, or are a schema-error --------------------------------------
+
+CATASTROPHIC = "a" * 40 + "!"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [
+        ("(?=a)(a+)+$", "look-around"),
+        ("(?<=x)a", "look-around"),
+        ("(a+)+\\1", "back-reference"),
+        ("a{4294967296}", "a{4294967296}"),
+        ("(a{1000}){1000}", "size limit"),
+        ("[", "unclosed"),
+    ],
+)
+def test_a_pattern_polars_cannot_run_is_a_schema_error(
+    tmp_path: Path, pattern: str, why: str
+) -> None:
+    """Such a pattern used to go to Python's re (hanging on the cell) or raise an internal
+    error (OverflowError for a{4294967296})."""
+    folder = write(
+        tmp_path / "pkg",
+        package(field={"constraints": {"pattern": pattern}}),
+        csv=f"a,b\n1,{CATASTROPHIC}\n",
+    )
+    report = cz.validate(folder)
+    assert checks(report) == {"schema-error"}
+    assert why in messages(report) or why.replace("-", "") in messages(report)
+
+
+def test_a_backtracking_pattern_runs_in_linear_time(tmp_path: Path) -> None:
+    """Python's re takes hours on (a+)+b against 40 'a's and a '!'; Rust's regex does not."""
+    folder = write(
+        tmp_path / "pkg",
+        package(field={"constraints": {"pattern": "(a+)+b"}}),
+        csv=f"a,b\n1,{CATASTROPHIC}\n2,aab\n",
+    )
+    report = cz.validate(folder)
+    assert [(p.check, p.row) for p in report.errors] == [("pattern-error", 2)]
+
+
+@pytest.mark.parametrize("pattern", [5, None, ["a"], {"x": 1}, True])
+def test_a_pattern_that_is_not_text_is_a_schema_error(tmp_path: Path, pattern: object) -> None:
+    folder = write(tmp_path / "pkg", package(field={"constraints": {"pattern": pattern}}))
+    report = cz.validate(folder)
+    assert "schema-error" in checks(report)
+    assert "pattern-error" not in checks(report)

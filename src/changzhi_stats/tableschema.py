@@ -7,7 +7,6 @@ vectorised, through pandera. Problems in the schema itself come back as notes fo
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -96,7 +95,7 @@ def _constraint_rules(
         rules.extend(_value_rules(spec, name, constraints))
     except fieldtypes.FieldTypeError as exc:
         notes.append(str(exc))  # its message names the field already
-    except (re.error, TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         notes.append(f"field {name!r}: {exc}")
     return rules
 
@@ -111,13 +110,13 @@ def _value_rules(spec: dict, name: str, constraints: dict) -> list[Rule]:
             Rule("enum-error", name, "enum", {"name": name, "values": values}, {"enum": shown})
         )
     if "pattern" in constraints and kind == "string":
-        regex = str(constraints["pattern"])
+        regex = pattern_regex(constraints["pattern"], name)
         rules.append(
             Rule(
                 "pattern-error",
                 name,
                 "pattern",
-                {"name": name, "regex": regex, "engine": _regex_engine(regex)},
+                {"name": name, "regex": regex},
                 {"pattern": regex},
             )
         )
@@ -215,11 +214,27 @@ def _first_of(items: list) -> frozenset[str] | None:
     return None
 
 
-def _regex_engine(regex: str) -> str:
-    """polars (Rust regex) when it can, Python's re for look-arounds and back-references."""
-    re.compile(regex)  # a pattern Python cannot compile is a schema error
+def pattern_regex(pattern: object, name: str) -> str:
+    """``pattern``, checked to run in polars' regex engine (Rust: linear time, no hang).
+
+    Table Schema patterns are XML Schema regular expressions, which have no look-arounds and no
+    back-references; those (and patterns too large to compile, such as ``a{4294967296}``) are a
+    :class:`~changzhi_stats.fieldtypes.FieldTypeError`. Python's ``re`` never runs a pattern:
+    its backtracking can take exponential time on a short cell.
+    """
+    if not isinstance(pattern, str):
+        raise fieldtypes.FieldTypeError(f"field {name!r}: pattern must be a string")
     try:
-        pl.Series([""], dtype=pl.String).str.contains(f"^(?:{regex})$")
-        return "polars"
-    except Exception:  # polars raises ComputeError for syntax Rust's regex does not support
-        return "python"
+        pl.Series([""], dtype=pl.String).str.contains(f"^(?:{pattern})$")
+    except Exception as exc:  # polars raises ComputeError for what Rust's regex cannot compile
+        why = str(exc).split("This error occurred", 1)[0].strip()
+        why = " ".join(why.split())[:300]
+        raise fieldtypes.FieldTypeError(
+            f"field {name!r}: pattern {_clip(pattern)!r} cannot be used (look-arounds and "
+            f"back-references are not part of Table Schema patterns): {why}"
+        ) from None
+    return pattern
+
+
+def _clip(text: str, size: int = 100) -> str:
+    return text if len(text) <= size else text[:size] + "…"
