@@ -16,8 +16,10 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import changzhi_stats as cz
+from changzhi_stats.cli import main
 
 
 def write(folder: Path, descriptor: object, csv: str = "a,b\n1,x\n") -> Path:
@@ -224,3 +226,169 @@ def test_a_pattern_that_is_not_text_is_a_schema_error(tmp_path: Path, pattern: o
     report = cz.validate(folder)
     assert "schema-error" in checks(report)
     assert "pattern-error" not in checks(report)
+
+
+# --- 3. every descriptor value: a finding, never an internal error -------------------------------
+
+# raw JSON tokens that json.dumps cannot write: placed as strings, then replaced in the text
+RAW = {
+    "@INF@": "1e999",
+    "@NINF@": "-1e999",
+    "@NAN@": "NaN",
+    "@BIG@": "9" * 5000,
+}
+HOSTILE: list[object] = [
+    None,
+    "@INF@",
+    "@NINF@",
+    "@NAN@",
+    "@BIG@",
+    "",
+    "x" * (1 << 20),
+    [[[["deep"]]], {"a": [None]}],
+    {"nested": {"object": [1, "x"]}},
+    True,
+    False,
+    -1,
+    2**70,
+    0.5,
+    "\x00",
+    "，",
+    "::",
+    "../../etc/passwd",
+]
+# (where, key): where is a path of keys into package(); "field" is field b, "dialect" the dialect
+KEYS = [
+    *[("top", k) for k in ("name", "title", "profile", "$schema", "created", "version")],
+    *[("top", k) for k in ("licenses", "sources", "contributors", "keywords", "resources")],
+    *[
+        ("resource", k)
+        for k in (
+            "name",
+            "path",
+            "format",
+            "encoding",
+            "profile",
+            "profiles",
+            "dialect",
+            "schema",
+            "compression",
+            "hash",
+            "bytes",
+            "innerpath",
+            "sheet",
+            "type",
+            "data",
+        )
+    ],
+    *[("schema", k) for k in ("fields", "primaryKey", "foreignKeys", "missingValues")],
+    *[
+        ("field", k)
+        for k in (
+            "name",
+            "type",
+            "format",
+            "trueValues",
+            "falseValues",
+            "decimalChar",
+            "groupChar",
+            "bareNumber",
+            "constraints",
+        )
+    ],
+    *[
+        ("constraints", k)
+        for k in (
+            "required",
+            "unique",
+            "enum",
+            "pattern",
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "minLength",
+            "maxLength",
+        )
+    ],
+    *[
+        ("dialect", k)
+        for k in (
+            "delimiter",
+            "quoteChar",
+            "escapeChar",
+            "doubleQuote",
+            "header",
+            "skipInitialSpace",
+            "commentChar",
+            "lineTerminator",
+        )
+    ],
+]
+FIELD_TYPES = {"constraints": ("string", "integer", "number", "boolean", "date")}
+
+
+def hostile_text(where: str, key: str, value: object, kind: str = "string") -> str:
+    """A package (as JSON text) whose ``key`` at ``where`` holds ``value``."""
+    field: dict = {"type": kind}
+    resource: dict = {"dialect": {}}
+    descriptor = package(field=field, resource=resource)
+    res = descriptor["resources"][0]
+    target = {
+        "top": descriptor,
+        "resource": res,
+        "schema": res["schema"],
+        "field": res["schema"]["fields"][1],
+        "dialect": res["dialect"],
+    }.get(where)
+    if where == "constraints":
+        target = res["schema"]["fields"][1].setdefault("constraints", {})
+    target[key] = value
+    text = json.dumps(descriptor)
+    for placeholder, raw in RAW.items():
+        text = text.replace(f'"{placeholder}"', raw)
+    return text
+
+
+@pytest.mark.parametrize(("where", "key"), KEYS, ids=[f"{w}.{k}" for w, k in KEYS])
+def test_every_hostile_descriptor_value_gives_a_report(
+    tmp_path: Path, where: str, key: str
+) -> None:
+    """validate() returns a Report (or raises PackageUnreadable) for every value of every key;
+    before, 1e999, a 5000-digit number, null trueValues, a full-width or NUL delimiter, a
+    non-text codec and more raised OverflowError, ValueError, TypeError, LookupError."""
+    for index, value in enumerate(HOSTILE):
+        for kind in FIELD_TYPES.get(where, ("string",)):
+            folder = write(tmp_path / f"{index}-{kind}", hostile_text(where, key, value, kind))
+            try:
+                report = cz.validate(folder)
+            except cz.PackageUnreadable:
+                continue
+            assert isinstance(report, cz.Report), (key, value)
+            report.to_json()  # every finding serialises
+            report.to_text()
+
+
+@pytest.mark.parametrize(
+    ("where", "key", "value"),
+    [
+        ("constraints", "maxLength", "@INF@"),
+        ("top", "version", "@BIG@"),
+        ("constraints", "pattern", "a{4294967296}"),
+        ("resource", "encoding", "rot13"),
+        ("resource", "encoding", "undefined"),
+        ("dialect", "delimiter", "，"),
+        ("dialect", "delimiter", "\x00"),
+        ("field", "trueValues", None),
+        ("schema", "missingValues", [None, {}]),
+    ],
+)
+def test_the_command_line_never_shows_an_internal_error(
+    tmp_path: Path, where: str, key: str, value: object
+) -> None:
+    kind = "boolean" if key == "trueValues" else "string"
+    folder = write(tmp_path / "pkg", hostile_text(where, key, value, kind))
+    result = CliRunner().invoke(main, ["validate", str(folder)], catch_exceptions=False)
+    assert result.exit_code == 1
+    output = result.stdout + result.stderr
+    assert "internal error" not in output and "Traceback" not in output

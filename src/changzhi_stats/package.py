@@ -215,6 +215,8 @@ def _read_json(path: Path, *, what: str, limits: Limits) -> object:
         raise _Unparsable(
             f"{path}: {what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except ValueError as exc:  # a number of more digits than Python converts (4300)
+        raise _Unparsable(f"{path}: {what} holds a number too long to read: {exc}") from None
     except RecursionError:
         value = None
         depth = limits.descriptor_depth + 1
@@ -323,6 +325,12 @@ def _resource_spec(package: PackageSpec, descriptor: dict, name: str) -> Resourc
         return None
     if schema is None or dialect is None:
         return None
+    if fmt != "xlsx":
+        fault = dialect_fault(dialect)
+        if fault:
+            note = f"dialect: {fault}; the resource was not read"
+            package.problems.append(make_problem("resource-error", resource=name, note=note))
+            return None
     encoding = descriptor.get("encoding") or "utf-8"
     return ResourceSpec(
         name=name,
@@ -335,6 +343,31 @@ def _resource_spec(package: PackageSpec, descriptor: dict, name: str) -> Resourc
         compression=compression,
         max_bytes=package.limits.file_bytes,
     )
+
+
+def dialect_fault(dialect: dict) -> str | None:
+    """What makes a CSV dialect unreadable, or None. A delimiter is one ASCII character other
+    than a line break, NUL or the quote character; a quote or escape character is one ASCII
+    character other than a line break or NUL (or empty, or absent: none). Values of the wrong
+    type are the descriptor check's to report; the defaults are used for them."""
+    chars = {}
+    for key in ("delimiter", "quoteChar", "escapeChar"):
+        value = dialect.get(key)
+        if not isinstance(value, str) or (value == "" and key != "delimiter"):
+            continue
+        shown = _shown(value)
+        if len(value) != 1:
+            return f"{key} {shown!r} must be a single character"
+        if value in "\r\n\x00":
+            return f"{key} {shown!r} cannot be a line break or a NUL byte"
+        if ord(value) > 0x7F:
+            hint = "; write ','" if value in "\uff0c\u3001" else ""
+            return f"{key} {shown!r} must be an ASCII character{hint}"
+        chars[key] = value
+    delimiter, quote = chars.get("delimiter"), dialect.get("quoteChar", '"')
+    if delimiter is not None and delimiter == quote:
+        return f"delimiter {delimiter!r} is also the quoteChar"
+    return None
 
 
 def _refused_path(package: PackageSpec, path: object, resource: str) -> bool:

@@ -43,8 +43,12 @@ def key_fields(value: object) -> tuple[str, ...]:
 
 
 def missing_values(schema: dict) -> list[str]:
+    """The schema's missingValues: its strings (anything else is the descriptor check's to
+    report, and is not taken as a missing value: ``null`` must not make "None" missing)."""
     values = schema.get("missingValues", list(DEFAULT_MISSING))
-    return [str(v) for v in values] if isinstance(values, list) else list(DEFAULT_MISSING)
+    if not isinstance(values, list):
+        return list(DEFAULT_MISSING)
+    return [v for v in values if isinstance(v, str)]
 
 
 def plan(schema: dict, present: set[str], absent: frozenset[str] = frozenset()) -> Plan:
@@ -104,6 +108,8 @@ def _value_rules(spec: dict, name: str, constraints: dict) -> list[Rule]:
     rules: list[Rule] = []
     kind = spec.get("type") or "string"
     if "enum" in constraints:
+        if not isinstance(constraints["enum"], list):
+            raise fieldtypes.FieldTypeError(f"field {name!r}: enum must be a list of values")
         values = tuple(fieldtypes.literal(spec, v) for v in constraints["enum"])
         shown = ", ".join(str(v) for v in constraints["enum"])
         rules.append(
@@ -139,7 +145,12 @@ def _value_rules(spec: dict, name: str, constraints: dict) -> list[Rule]:
             ("maxLength", "max-length-error", "gt"),
         ):
             if key in constraints:
-                bound = int(constraints[key])
+                bound = constraints[key]
+                if isinstance(bound, bool) or not isinstance(bound, int) or not 0 <= bound < 2**63:
+                    raise fieldtypes.FieldTypeError(
+                        f"field {name!r}: {key} must be a whole number of 0 or more, "
+                        f"not {_clip(repr(bound))}"
+                    )
                 rules.append(
                     Rule(
                         code,
