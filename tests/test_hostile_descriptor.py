@@ -392,3 +392,24 @@ def test_the_command_line_never_shows_an_internal_error(
     assert result.exit_code == 1
     output = result.stdout + result.stderr
     assert "internal error" not in output and "Traceback" not in output
+
+
+# --- 4. many resources --------------------------------------------------------------------------
+
+
+def test_more_resources_than_the_limit_is_unreadable_and_the_limit_can_be_raised(
+    tmp_path: Path,
+) -> None:
+    """20,000 resources took about 130 s (each table costs milliseconds to read): the number
+    of resources is a limit (default 1,000), like the descriptor's size and depth."""
+    assert cz.Limits().resources == 1_000
+    descriptor = package()
+    descriptor["resources"] += [{**descriptor["resources"][0], "name": f"t{i}"} for i in range(5)]
+    folder = write(tmp_path / "pkg", descriptor)
+    with pytest.raises(cz.PackageUnreadable, match="6 resources, over the limit of 5"):
+        cz.validate(folder, limits=cz.Limits(resources=5))
+    assert cz.validate(folder, limits=cz.Limits(resources=6)).valid
+    many = package()
+    many["resources"] = [{**many["resources"][0], "name": f"t{i}"} for i in range(1_001)]
+    with pytest.raises(cz.PackageUnreadable, match="--max-resources"):
+        cz.validate(write(tmp_path / "many", many))

@@ -137,6 +137,12 @@ def load_package(
     if not isinstance(descriptor, dict):
         note = f"{path}: a package descriptor must be a JSON object"
         return _unparsable(path, limits, allow_remote, note)
+    listed = descriptor.get("resources")
+    if isinstance(listed, list) and len(listed) > limits.resources:
+        raise PackageUnreadable(
+            f"{path}: the package lists {len(listed):,} resources, over the limit of "
+            f"{limits.resources:,}; {limits.raise_hint('resources')}"
+        )
     package = PackageSpec(
         descriptor_path=path,
         base=path.parent,
