@@ -413,3 +413,82 @@ def test_more_resources_than_the_limit_is_unreadable_and_the_limit_can_be_raised
     many["resources"] = [{**many["resources"][0], "name": f"t{i}"} for i in range(1_001)]
     with pytest.raises(cz.PackageUnreadable, match="--max-resources"):
         cz.validate(write(tmp_path / "many", many))
+
+
+# --- 5. API arguments of the wrong type -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"lang": 5},
+        {"lang": "klingon"},
+        {"limits": "x"},
+        {"limits": {"rows": 5}},
+        {"max_errors": "3"},
+        {"max_errors": -1},
+        {"max_errors": True},
+        {"progress": 5},
+        {"allow_remote": "yes"},
+        {"source": 5},
+        {"source": b"pkg"},
+    ],
+    ids=repr,
+)
+def test_validate_arguments_of_the_wrong_type_are_a_usage_error(
+    tmp_path: Path, arguments: dict
+) -> None:
+    """These raised AttributeError, TypeError or ValueError from deep inside."""
+    folder = write(tmp_path / "pkg", package())
+    source = arguments.pop("source", folder)
+    with pytest.raises(cz.UsageError) as raised:
+        cz.validate(source, **arguments)
+    assert isinstance(raised.value, cz.CzStatsError) and raised.value.exit_code == 2
+    name = next(iter(arguments), "source")
+    assert name in str(raised.value) or "language" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"version": 5},
+        {"out": 5},
+        {"created": 5},
+        {"bump": 5},
+        {"base_url": 5},
+        {"limits": "x"},
+        {"max_errors": "3"},
+    ],
+    ids=repr,
+)
+def test_the_publish_argument_checks_name_the_argument(arguments: dict) -> None:
+    """For publish (its module calls arguments.check_publish first)."""
+    from changzhi_stats import arguments as checks
+
+    given = {
+        "version": "1.0.0",
+        "out": "releases",
+        "created": None,
+        "max_errors": 100,
+        "progress": None,
+        "bump": None,
+        "base_url": None,
+        "limits_": None,
+        "allow_remote": False,
+    }
+    name = next(iter(arguments))
+    given["limits_" if name == "limits" else name] = arguments[name]
+    with pytest.raises(cz.UsageError, match=name):
+        checks.check_publish(None, **given)
+
+
+def test_diff_verify_and_html_report_argument_checks() -> None:
+    from changzhi_stats import arguments as checks
+
+    with pytest.raises(cz.UsageError, match="old"):
+        checks.check_paths(old=5, new="x")
+    with pytest.raises(cz.UsageError, match="release"):
+        checks.check_paths(release=None)
+    with pytest.raises(cz.UsageError, match="report"):
+        checks.check_report("not a report", None)
+    checks.check_paths(old="a", new=Path("b"))

@@ -36,3 +36,9 @@ class PublishFailed(CzStatsError):
     """Publishing started but could not finish (disk full, permissions); nothing was left behind."""
 
     exit_code = 2
+
+
+class UsageError(CzStatsError):
+    """An API function was called with an argument of the wrong type or value."""
+
+    exit_code = 2
