@@ -38,7 +38,10 @@ class PublishFailed(CzStatsError):
     exit_code = 2
 
 
-class UsageError(CzStatsError):
-    """An API function was called with an argument of the wrong type or value."""
+class UsageError(CzStatsError, ValueError):
+    """An API function was called with an argument of the wrong type or value.
+
+    Also a :class:`ValueError`, as a negative ``max_errors`` or an unknown ``lang`` raised before.
+    """
 
     exit_code = 2
