@@ -115,8 +115,9 @@ def _enum(name: str, values: tuple) -> Failure:
 
 
 @builder("pattern", per_value=True)
-def _pattern(name: str, regex: str) -> Failure:
-    """polars' (Rust) regex only: linear time; tableschema.pattern_regex vets the pattern."""
+def _pattern(name: str, regex: str, engine: str = "polars") -> Failure:
+    """polars' (Rust) regex only, whatever ``engine`` says (linear time: Python's re may
+    backtrack for hours); tableschema.pattern_regex vets the pattern."""
     value = typed(name)
     return Failure(value.is_not_null() & ~value.str.contains(f"^(?:{regex})$"))
 
