@@ -1,7 +1,7 @@
 """changzhi-stats: validate and publish open government statistics as Frictionless packages."""
 
 from .diff import Diff, diff
-from .errors import CzStatsError, PackageUnreadable, PublishFailed, PublishRefused
+from .errors import CzStatsError, PackageUnreadable, PublishFailed, PublishRefused, UsageError
 from .htmlreport import html_report
 from .limits import Limits
 from .publish import Release, publish
@@ -19,6 +19,7 @@ __all__ = [
     "PublishRefused",
     "Release",
     "Report",
+    "UsageError",
     "Verification",
     "diff",
     "html_report",

@@ -47,6 +47,14 @@ _ALL = (
         "path {path!r} is a URL; remote data was allowed, but cz-stats does not fetch it yet: "
         "download it into the package folder; it was not read",
     ),
+    _spec(
+        "profile-not-fetched",
+        WARNING,
+        "package",
+        "Custom profile not applied",
+        "{key} {value!r} names a custom profile; it was not fetched or read (cz-stats judges "
+        "descriptors by the standard Data Package profiles only)",
+    ),
     _spec("source-error", ERROR, "package", "File cannot be read", "{note}"),
     _spec(
         "limit-exceeded",

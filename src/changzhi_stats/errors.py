@@ -36,3 +36,12 @@ class PublishFailed(CzStatsError):
     """Publishing started but could not finish (disk full, permissions); nothing was left behind."""
 
     exit_code = 2
+
+
+class UsageError(CzStatsError, ValueError):
+    """An API function was called with an argument of the wrong type or value.
+
+    Also a :class:`ValueError`, as a negative ``max_errors`` or an unknown ``lang`` raised before.
+    """
+
+    exit_code = 2

@@ -132,9 +132,16 @@ def _integer(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
 
 
 def _boolean(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
-    true = [str(v) for v in field.get("trueValues", DEFAULT_TRUE)]
-    false = [str(v) for v in field.get("falseValues", DEFAULT_FALSE)]
+    true = _values(field, "trueValues", DEFAULT_TRUE)
+    false = _values(field, "falseValues", DEFAULT_FALSE)
     return pl.when(raw.is_in(true)).then(True).when(raw.is_in(false)).then(False)
+
+
+def _values(field: dict, key: str, default: list[str]) -> list[str]:
+    values = field.get(key, default)
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise FieldTypeError(f"field {field.get('name')!r}: {key} must be a list of strings")
+    return values
 
 
 def _date(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:

@@ -27,6 +27,10 @@ ZH: dict[str, tuple[str, str]] = {
         "路径 {path!r} 是网址；虽已允许远程数据，但 cz-stats 尚不下载：请把文件下载到数据包"
         "文件夹中；未读取",
     ),
+    "profile-not-fetched": (
+        "未应用自定义规范",
+        "{key} {value!r} 指向自定义规范；未下载也未读取（cz-stats 只按标准数据包规范检查描述）",
+    ),
     "source-error": ("文件无法读取", "文件无法读取：{note}"),
     "limit-exceeded": ("超出读取上限", "{what}，超出上限 {limit}；{consequence}；{hint}"),
     "format-error": ("不支持的格式", "不支持的格式：{note}"),

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources as importlib_resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import integrity
 from .compression import COMPRESSIONS, compression_of, inner_suffix
@@ -135,6 +137,12 @@ def load_package(
     if not isinstance(descriptor, dict):
         note = f"{path}: a package descriptor must be a JSON object"
         return _unparsable(path, limits, allow_remote, note)
+    listed = descriptor.get("resources")
+    if isinstance(listed, list) and len(listed) > limits.resources:
+        raise PackageUnreadable(
+            f"{path}: the package lists {len(listed):,} resources, over the limit of "
+            f"{limits.resources:,}; {limits.raise_hint('resources')}"
+        )
     package = PackageSpec(
         descriptor_path=path,
         base=path.parent,
@@ -213,6 +221,8 @@ def _read_json(path: Path, *, what: str, limits: Limits) -> object:
         raise _Unparsable(
             f"{path}: {what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except ValueError as exc:  # a number of more digits than Python converts (4300)
+        raise _Unparsable(f"{path}: {what} holds a number too long to read: {exc}") from None
     except RecursionError:
         value = None
         depth = limits.descriptor_depth + 1
@@ -321,6 +331,12 @@ def _resource_spec(package: PackageSpec, descriptor: dict, name: str) -> Resourc
         return None
     if schema is None or dialect is None:
         return None
+    if fmt != "xlsx":
+        fault = dialect_fault(dialect)
+        if fault:
+            note = f"dialect: {fault}; the resource was not read"
+            package.problems.append(make_problem("resource-error", resource=name, note=note))
+            return None
     encoding = descriptor.get("encoding") or "utf-8"
     return ResourceSpec(
         name=name,
@@ -333,6 +349,31 @@ def _resource_spec(package: PackageSpec, descriptor: dict, name: str) -> Resourc
         compression=compression,
         max_bytes=package.limits.file_bytes,
     )
+
+
+def dialect_fault(dialect: dict) -> str | None:
+    """What makes a CSV dialect unreadable, or None. A delimiter is one ASCII character other
+    than a line break, NUL or the quote character; a quote or escape character is one ASCII
+    character other than a line break or NUL (or empty, or absent: none). Values of the wrong
+    type are the descriptor check's to report; the defaults are used for them."""
+    chars = {}
+    for key in ("delimiter", "quoteChar", "escapeChar"):
+        value = dialect.get(key)
+        if not isinstance(value, str) or (value == "" and key != "delimiter"):
+            continue
+        shown = _shown(value)
+        if len(value) != 1:
+            return f"{key} {shown!r} must be a single character"
+        if value in "\r\n\x00":
+            return f"{key} {shown!r} cannot be a line break or a NUL byte"
+        if ord(value) > 0x7F:
+            hint = "; write ','" if value in "\uff0c\u3001" else ""
+            return f"{key} {shown!r} must be an ASCII character{hint}"
+        chars[key] = value
+    delimiter, quote = chars.get("delimiter"), dialect.get("quoteChar", '"')
+    if delimiter is not None and delimiter == quote:
+        return f"delimiter {delimiter!r} is also the quoteChar"
+    return None
 
 
 def _refused_path(package: PackageSpec, path: object, resource: str) -> bool:
@@ -356,36 +397,148 @@ _MEASURE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cz-stats-hash")
 
 
 def _metadata_problems(package: PackageSpec) -> list[Problem]:
-    """Let frictionless-py judge the descriptor against the standard's profiles."""
-    import frictionless  # imported late: it is slow to import and only needed here
-
+    """Let frictionless-py judge the descriptor against the standard's profiles (only those:
+    it runs on a sanitised copy, so it never fetches or reads anything the descriptor names)."""
     inline = dict(package.descriptor)
     if isinstance(inline.get("resources"), list):
-        inline["resources"] = [_inline_parts(package, r) for r in inline["resources"]]
-    inline = copy.deepcopy(inline)  # the transform below edits in place; keep our schemas as read
-    try:
-        # as frictionless does before validating: Table Schema v1 forms (a primaryKey or
-        # foreign-key fields given as one string) are normalised, not reported
-        frictionless.Package.metadata_transform(inline)
-        errors = list(frictionless.Package.metadata_validate(inline))
-    except Exception as exc:  # frictionless raises on some malformed descriptors
-        errors = [getattr(exc, "error", None) or exc]
+        by_name = {r.name: r for r in package.resources}
+        inline["resources"] = [_inline_parts(by_name, r) for r in inline["resources"]]
+    safe, dropped = frictionless_safe(inline)
+    problems = [
+        make_problem("profile-not-fetched", resource=resource, value=_shown(value), key=key)
+        for resource, key, value in dropped
+    ]
     ours = {f'path "{p.value}" is not safe' for p in package.problems if p.check == "unsafe-path"}
-    problems = []
-    for error in errors:
-        kind = getattr(error, "type", "package-error")
-        note = getattr(error, "note", None) or str(error)
+    for kind, note in judge_safe_descriptor(safe):
         if note in ours:
             continue  # already reported, with the reason, as unsafe-path
-        code = _FRICTIONLESS_CODES.get(kind, "package-error")
-        problems.append(make_problem(code, note=note))
+        problems.append(make_problem(_FRICTIONLESS_CODES.get(kind, "package-error"), note=note))
     return problems
 
 
-def _inline_parts(package: PackageSpec, descriptor: object) -> object:
+# The profiles frictionless-py knows by name (it compares them, and fetches any other value:
+# a URL over HTTP, anything else as a file relative to the current folder).
+STANDARD_PROFILES = {
+    "package": frozenset({"data-package", "tabular-data-package"}),
+    "resource": frozenset({"data-resource", "tabular-data-resource"}),
+}
+# The Data Package v2 profiles, by level: frictionless-py reads a version from a standard
+# ``$schema`` URL and never fetches it.
+_STANDARD_SCHEMA = {
+    "package": "https://datapackage.org/profiles/2.0/datapackage.json",
+    "resource": "https://datapackage.org/profiles/2.0/dataresource.json",
+}
+
+
+def frictionless_safe(descriptor: dict) -> tuple[dict, list[tuple[str | None, str, object]]]:
+    """A copy of a package ``descriptor`` that frictionless-py can judge without fetching or
+    reading anything, and what was taken out as ``(resource or None, key, value)``.
+
+    frictionless-py fetches a package's or a resource's ``profile`` (also given as
+    ``profiles``) unless it is a standard name, over HTTP or as a file relative to the current
+    folder, and then the ``$ref``s inside it. Those are removed; a custom ``$schema`` (only
+    read for its version) is replaced by the standard one of its level; ``$ref`` keys are
+    removed anywhere. Schemas and dialects given as paths must be inlined (or removed) first.
+    """
+    safe = _without_refs(descriptor)
+    dropped: list[tuple[str | None, str, object]] = []
+    if not isinstance(safe, dict):
+        return {}, dropped
+    _sanitise_level(safe, "package", None, dropped)
+    resources = safe.get("resources")
+    if isinstance(resources, list):
+        for index, resource in enumerate(resources):
+            if isinstance(resource, dict):
+                name = resource.get("name")
+                label = name if isinstance(name, str) and name else f"resource {index + 1}"
+                _sanitise_level(resource, "resource", label, dropped)
+                for part in ("schema", "dialect"):
+                    if isinstance(resource.get(part), str):
+                        resource.pop(part)  # a path: frictionless-py must not read it either
+    return safe, dropped
+
+
+def _sanitise_level(
+    level: dict, kind: str, label: str | None, dropped: list[tuple[str | None, str, object]]
+) -> None:
+    profiles = level.pop("profiles", None)  # frictionless-py turns profiles[0] into profile
+    if isinstance(profiles, list) and profiles and "profile" not in level:
+        level["profile"] = profiles[0]
+    profile = level.get("profile")
+    if isinstance(profile, str) and profile not in STANDARD_PROFILES[kind]:
+        dropped.append((label, "profile", level.pop("profile")))
+    schema = level.get("$schema")
+    if schema is not None and not _standard_schema(schema):
+        dropped.append((label, "$schema", schema))
+        level["$schema"] = _STANDARD_SCHEMA[kind]
+
+
+def _standard_schema(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return (
+        parts.scheme == "https"
+        and parts.netloc == "datapackage.org"
+        and bool(re.fullmatch(r"/profiles/[0-9]+\.[0-9]+/[a-z]+\.json", parts.path))
+    )
+
+
+def _without_refs(value: object) -> object:
+    """A deep copy of JSON ``value`` without ``$ref`` keys (no recursion: the depth is bounded
+    by ``Limits.descriptor_depth``, but a caller may hand anything)."""
+    root: list = [None]
+    stack: list[tuple[object, object, object]] = [(value, root, 0)]
+    while stack:
+        item, holder, key = stack.pop()
+        if isinstance(item, dict):
+            copied: object = {}
+            for k, v in item.items():
+                if k != "$ref":
+                    stack.append((v, copied, k))
+        elif isinstance(item, list):
+            copied = [None] * len(item)
+            stack.extend((v, copied, i) for i, v in enumerate(item))
+        else:
+            copied = item
+        holder[key] = copied  # type: ignore[index]
+    return root[0]
+
+
+def judge_safe_descriptor(safe: dict) -> list[tuple[str, str]]:
+    """frictionless-py's verdict on a descriptor already made safe by :func:`frictionless_safe`,
+    as ``(error type, note)`` pairs."""
+    import frictionless  # imported late: it is slow to import and only needed here
+
+    safe = copy.deepcopy(safe)  # the transform below edits in place
+    try:
+        # as frictionless does before validating: Table Schema v1 forms (a primaryKey or
+        # foreign-key fields given as one string) are normalised, not reported
+        frictionless.Package.metadata_transform(safe)
+        for level in [safe, *[r for r in safe.get("resources") or [] if isinstance(r, dict)]]:
+            kind = "package" if level is safe else "resource"
+            profile = level.get("profile")  # the transform may have made one: never fetch it
+            if isinstance(profile, str) and profile not in STANDARD_PROFILES[kind]:
+                level.pop("profile")
+        errors = list(frictionless.Package.metadata_validate(safe))
+    except Exception as exc:  # frictionless raises on some malformed descriptors
+        errors = [getattr(exc, "error", None) or exc]
+    return [
+        (getattr(error, "type", "package-error"), getattr(error, "note", None) or str(error))
+        for error in errors
+    ]
+
+
+def _shown(value: object) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)[:200]
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def _inline_parts(by_name: dict[str, ResourceSpec], descriptor: object) -> object:
     if not isinstance(descriptor, dict):
         return descriptor
-    spec = package.resource(str(descriptor.get("name")))
+    name = descriptor.get("name")
+    spec = by_name.get(name) if isinstance(name, str) else None
     result = dict(descriptor)
     for key in ("schema", "dialect"):
         if isinstance(result.get(key), str):

@@ -30,14 +30,32 @@ def column(index: int) -> str:
     return f"c{index}"
 
 
+# Text codecs that are not encodings of a file's bytes: they raise other errors than
+# UnicodeDecodeError (idna, punycode), decode nothing (undefined) or interpret escapes.
+NOT_FILE_ENCODINGS = frozenset(
+    {"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"}
+)
+
+
 def encoding_of(resource: ResourceSpec, findings: Findings) -> str | None:
+    """The codec name of the resource's ``encoding``, or None (and a ``resource-error``) when it
+    is not a text encoding a file can be in (``rot13``, ``base64``, ``idna``, ``undefined``)."""
     try:
-        encoding = codecs.lookup(resource.encoding).name
-    except LookupError:
-        note = f"unknown encoding {resource.encoding!r}; declare e.g. 'utf-8' or 'gb18030'"
+        info = codecs.lookup(resource.encoding)
+        usable = info._is_text_encoding and info.name not in NOT_FILE_ENCODINGS  # type: ignore[attr-defined]
+    except (LookupError, ValueError, TypeError):  # ValueError: a NUL in the name
+        info, usable = None, False
+    if info is None or not usable:
+        what = "unknown encoding" if info is None else "not a text encoding for files:"
+        note = f"{what} {_clip(resource.encoding)!r}; declare e.g. 'utf-8' or 'gb18030'"
         findings.add(make_problem("resource-error", resource=resource.name, note=note))
         return None
+    encoding = info.name
     return "utf-8" if encoding in ("utf-8", "utf-8-sig") else encoding
+
+
+def _clip(text: str, size: int = 100) -> str:
+    return text if len(text) <= size else text[:size] + "…"
 
 
 def decode(raw: bytes, encoding: str, resource: ResourceSpec, findings: Findings) -> str:

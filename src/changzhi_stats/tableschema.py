@@ -7,7 +7,6 @@ vectorised, through pandera. Problems in the schema itself come back as notes fo
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -44,8 +43,12 @@ def key_fields(value: object) -> tuple[str, ...]:
 
 
 def missing_values(schema: dict) -> list[str]:
+    """The schema's missingValues: its strings (anything else is the descriptor check's to
+    report, and is not taken as a missing value: ``null`` must not make "None" missing)."""
     values = schema.get("missingValues", list(DEFAULT_MISSING))
-    return [str(v) for v in values] if isinstance(values, list) else list(DEFAULT_MISSING)
+    if not isinstance(values, list):
+        return list(DEFAULT_MISSING)
+    return [v for v in values if isinstance(v, str)]
 
 
 def plan(schema: dict, present: set[str], absent: frozenset[str] = frozenset()) -> Plan:
@@ -96,7 +99,7 @@ def _constraint_rules(
         rules.extend(_value_rules(spec, name, constraints))
     except fieldtypes.FieldTypeError as exc:
         notes.append(str(exc))  # its message names the field already
-    except (re.error, TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         notes.append(f"field {name!r}: {exc}")
     return rules
 
@@ -105,19 +108,21 @@ def _value_rules(spec: dict, name: str, constraints: dict) -> list[Rule]:
     rules: list[Rule] = []
     kind = spec.get("type") or "string"
     if "enum" in constraints:
+        if not isinstance(constraints["enum"], list):
+            raise fieldtypes.FieldTypeError(f"field {name!r}: enum must be a list of values")
         values = tuple(fieldtypes.literal(spec, v) for v in constraints["enum"])
         shown = ", ".join(str(v) for v in constraints["enum"])
         rules.append(
             Rule("enum-error", name, "enum", {"name": name, "values": values}, {"enum": shown})
         )
     if "pattern" in constraints and kind == "string":
-        regex = str(constraints["pattern"])
+        regex = pattern_regex(constraints["pattern"], name)
         rules.append(
             Rule(
                 "pattern-error",
                 name,
                 "pattern",
-                {"name": name, "regex": regex, "engine": _regex_engine(regex)},
+                {"name": name, "regex": regex},
                 {"pattern": regex},
             )
         )
@@ -140,7 +145,12 @@ def _value_rules(spec: dict, name: str, constraints: dict) -> list[Rule]:
             ("maxLength", "max-length-error", "gt"),
         ):
             if key in constraints:
-                bound = int(constraints[key])
+                bound = constraints[key]
+                if isinstance(bound, bool) or not isinstance(bound, int) or not 0 <= bound < 2**63:
+                    raise fieldtypes.FieldTypeError(
+                        f"field {name!r}: {key} must be a whole number of 0 or more, "
+                        f"not {_clip(repr(bound))}"
+                    )
                 rules.append(
                     Rule(
                         code,
@@ -215,11 +225,27 @@ def _first_of(items: list) -> frozenset[str] | None:
     return None
 
 
-def _regex_engine(regex: str) -> str:
-    """polars (Rust regex) when it can, Python's re for look-arounds and back-references."""
-    re.compile(regex)  # a pattern Python cannot compile is a schema error
+def pattern_regex(pattern: object, name: str) -> str:
+    """``pattern``, checked to run in polars' regex engine (Rust: linear time, no hang).
+
+    Table Schema patterns are XML Schema regular expressions, which have no look-arounds and no
+    back-references; those (and patterns too large to compile, such as ``a{4294967296}``) are a
+    :class:`~changzhi_stats.fieldtypes.FieldTypeError`. Python's ``re`` never runs a pattern:
+    its backtracking can take exponential time on a short cell.
+    """
+    if not isinstance(pattern, str):
+        raise fieldtypes.FieldTypeError(f"field {name!r}: pattern must be a string")
     try:
-        pl.Series([""], dtype=pl.String).str.contains(f"^(?:{regex})$")
-        return "polars"
-    except Exception:  # polars raises ComputeError for syntax Rust's regex does not support
-        return "python"
+        pl.Series([""], dtype=pl.String).str.contains(f"^(?:{pattern})$")
+    except Exception as exc:  # polars raises ComputeError for what Rust's regex cannot compile
+        why = str(exc).split("This error occurred", 1)[0].strip()
+        why = " ".join(why.split())[:300]
+        raise fieldtypes.FieldTypeError(
+            f"field {name!r}: pattern {_clip(pattern)!r} cannot be used (look-arounds and "
+            f"back-references are not part of Table Schema patterns): {why}"
+        ) from None
+    return pattern
+
+
+def _clip(text: str, size: int = 100) -> str:
+    return text if len(text) <= size else text[:size] + "…"

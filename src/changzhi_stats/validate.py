@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from . import distinct, engine, i18n, statrules
+from . import arguments, distinct, engine, i18n, statrules
 from .csvsource import CsvSource
 from .limits import Limits, describe_bytes
 from .model import Loaded, enrich
@@ -53,6 +53,14 @@ def validate(
     ``remote-not-supported`` rather than ``unsafe-path`` (they are not fetched either way).
     ``lang`` (``"en"`` or ``"zh"``) is the language of the messages; default: the locale.
     """
+    arguments.check_validate(
+        source,
+        max_errors=max_errors,
+        progress=progress,
+        limits_=limits,
+        allow_remote=allow_remote,
+        lang_=lang,
+    )
     lang = i18n.resolve(lang)
     started = time.perf_counter()
     package = load_package(source, limits=limits, allow_remote=allow_remote)
