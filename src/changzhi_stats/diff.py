@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from . import xlsxsource
+from . import arguments, xlsxsource
 from .compression import read_all
 from .errors import PackageUnreadable
 from .package import PackageSpec, ResourceSpec, load_package
@@ -252,6 +252,7 @@ def diff(old: str | Path, new: str | Path) -> Diff:
 
     Raises :class:`~changzhi_stats.errors.PackageUnreadable` when a side cannot be read.
     """
+    arguments.check_paths(old=old, new=new)
     old_spec, new_spec = open_side(old), open_side(new)
     return compare(old_spec, new_spec)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from . import i18n
+from . import arguments, i18n
 from .checks import ERROR
 from .compression import open_data
 from .package import ResourceSpec, load_package
@@ -102,6 +102,7 @@ def html_report(report: Report, package_path: str | Path | None = None) -> str:
     ``package_path`` (default: the package the report is about) is where the offending rows are
     read back from; only the rows the report lists are kept.
     """
+    arguments.check_report(report, package_path)
     lang = report.lang if report.lang in _TEXT else "en"
     text = _TEXT[lang]
     source = package_path if package_path is not None else report.package

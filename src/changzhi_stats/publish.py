@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import dcat
+from . import arguments, dcat
 from .diff import BUMPS, Diff, Side, compare, next_version
 from .errors import CzStatsError, PublishFailed, PublishRefused
 from .limits import Limits
@@ -87,6 +87,18 @@ def publish(
     file while the second holds the old one (two publishes at once). So a refused first publish
     leaves ``out`` holding only ``.lock``, and nothing else.
     """
+    arguments.check_publish(
+        source,
+        version=version,
+        out=out,
+        created=created,
+        max_errors=max_errors,
+        progress=progress,
+        bump=bump,
+        base_url=base_url,
+        limits_=limits,
+        allow_remote=allow_remote,
+    )
     package = load_package(source, limits=limits, allow_remote=allow_remote)
     if package.unparsable:  # not valid JSON: refused before anything is created
         report, _ = check_package(package, Findings(max_errors))

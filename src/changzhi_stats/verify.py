@@ -27,8 +27,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from . import arguments
 from .errors import PackageUnreadable
 from .limits import Limits
+from .package import frictionless_safe, judge_safe_descriptor
 from .releasefiles import link_on_the_way, open_regular, read_bytes, read_json
 from .releasefiles import sha256_regular as sha256
 
@@ -90,7 +92,6 @@ class Verification:
 
 BATCH_ROWS = 65_536  # rows of the CSV and Parquet copies compared at a time
 CSV_BLOCK = 1 << 20  # bytes of CSV parsed at a time (a longer row is a finding)
-PROFILES = {"data-package", "tabular-data-package", "data-resource", "tabular-data-resource"}
 
 
 def verify(release: str | Path, *, limits: Limits | None = None) -> Verification:
@@ -99,6 +100,7 @@ def verify(release: str | Path, *, limits: Limits | None = None) -> Verification
     Raises :class:`~changzhi_stats.errors.PackageUnreadable` when it is not a folder at all.
     A release folder that is a symlink is a finding, and is not looked into.
     """
+    arguments.check_paths(release=release)
     root = Path(release)
     with contextlib.suppress(OSError):
         if root.name == "datapackage.json" and stat.S_ISREG(os.lstat(root).st_mode):
@@ -388,34 +390,30 @@ def _inside(root: Path, name: str) -> Path | None:
 
 
 def _check_profile(descriptor: dict, result: Verification) -> None:
-    """frictionless-py judges the descriptor, on a copy that names no profile to fetch."""
-    import frictionless
-
+    """frictionless-py judges the descriptor, on the same safe copy validate uses: nothing a
+    release names (a profile, a schema or dialect elsewhere, a ``$ref``) is fetched or read."""
     inline = copy.deepcopy(descriptor)
     targets = [inline, *(r for r in inline.get("resources") or [] if isinstance(r, dict))]
     for target in targets:
-        for key in ("profile", "$schema", "schema", "dialect"):
+        for key in ("schema", "dialect"):
             value = target.get(key)
-            if key in ("schema", "dialect") and not isinstance(value, str):
-                continue
-            if key == "profile" and (value is None or value in PROFILES):
-                continue
-            if value is None:
-                continue
-            target.pop(key)
-            result.add(
-                "datapackage.json",
-                "invalid-descriptor",
-                f"{key} {str(value)[:80]!r}: a release names no profile, schema or dialect "
-                "elsewhere; not fetched",
-            )
-    try:
-        frictionless.Package.metadata_transform(inline)
-        errors = list(frictionless.Package.metadata_validate(inline))
-    except Exception as exc:  # frictionless raises on some malformed descriptors
-        errors = [getattr(exc, "error", None) or exc]
-    for error in errors:
-        note = getattr(error, "note", None) or str(error)
+            if isinstance(value, str):
+                target.pop(key)
+                result.add(
+                    "datapackage.json",
+                    "invalid-descriptor",
+                    f"{key} {value[:80]!r}: a release names no schema or dialect elsewhere; "
+                    "not read",
+                )
+    safe, dropped = frictionless_safe(inline)
+    for resource, key, value in dropped:
+        where = f"resource {resource!r}: " if resource else ""
+        result.add(
+            "datapackage.json",
+            "invalid-descriptor",
+            f"{where}{key} {str(value)[:80]!r}: a release names no profile elsewhere; not fetched",
+        )
+    for _kind, note in judge_safe_descriptor(safe):
         result.add("datapackage.json", "invalid-descriptor", note)
 
 
