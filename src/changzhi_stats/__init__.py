@@ -2,6 +2,7 @@
 
 from .diff import Diff, diff
 from .errors import CzStatsError, PackageUnreadable, PublishFailed, PublishRefused
+from .extract import extract
 from .htmlreport import html_report
 from .limits import Limits
 from .publish import Release, publish
@@ -21,6 +22,7 @@ __all__ = [
     "Report",
     "Verification",
     "diff",
+    "extract",
     "html_report",
     "publish",
     "validate",
