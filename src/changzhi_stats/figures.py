@@ -133,7 +133,7 @@ def parse_chinese(text: str) -> float | None:
     whole, _, fraction = text.partition("点")
     if fraction and not all(ch in DIGITS for ch in fraction):
         return None
-    if _DIGITS_ONLY.fullmatch(whole):  # read digit by digit: 二〇二四
+    if _DIGITS_ONLY.fullmatch(whole) and ("〇" in whole or len(whole) > 2):  # 二〇二四
         value: float = int("".join(str(DIGITS[ch]) for ch in whole))
     else:
         value = _chinese_integer(whole) if whole else 0
