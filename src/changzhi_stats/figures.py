@@ -632,13 +632,13 @@ def _faults(
     shown, text = _number(value), figure.text
     power = multiplier if multiplier is not None else figure.multiplier
     if figure.chinese and figure.kind in ("number", "rank"):
-        same = _close(value * 10.0**power, figure.amount) or (
-            figure.decline and _close(-value * 10.0**power, figure.amount)
-        )
-        if not same:
-            return None
-        if value * figure.amount < 0:
+        scaled = value * 10.0**power
+        if _close(scaled, figure.amount):
+            pass
+        elif _close(-scaled, figure.amount) and figure.amount != 0:
             faults.append(_sign(figure, shown))
+        else:
+            return None
     else:
         if _close(value, figure.number):
             pass

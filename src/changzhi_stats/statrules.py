@@ -350,11 +350,11 @@ def _pair_codes(columns: set[str]) -> pl.Expr:
         pl.col("mult_obs").fill_null(pl.col("mult")) if "mult_obs" in columns else pl.col("mult")
     )
     scaled = value * pl.lit(10.0).pow(power)
-    as_amount = _close(scaled, pl.col("amount")) | _close(-scaled, pl.col("amount"))
-    same = pl.when(chinese).then(as_amount).otherwise(_close(value, number))
+    amount = pl.col("amount")
+    same = pl.when(chinese).then(_close(scaled, amount)).otherwise(_close(value, number))
     flipped = (
         pl.when(chinese)
-        .then(value * pl.col("amount") < 0)
+        .then(_close(-scaled, amount) & (amount != 0))
         .otherwise(_close(value, -number) & (number != 0))
     )
     candidate = same | flipped
