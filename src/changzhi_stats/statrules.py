@@ -275,36 +275,20 @@ _FIG_SCHEMA = {
 
 def quote_verdicts(frame: pl.DataFrame, cache: dict) -> pl.DataFrame:
     """``frame`` with :data:`QUOTE_FIGURE`: is each row's value a figure of its source_quote?"""
-    from . import figures
-
     columns = set(frame.columns)
     quote_key = pl.col("source_quote").hash(seed=7)
     quotes = frame.select(quote_key.alias("key"), "source_quote").unique(subset="key")
     quotes = quotes.filter(pl.col("source_quote").is_not_null())
-    table: pl.DataFrame = cache.get("quote-figures", pl.DataFrame(schema=_FIG_SCHEMA))
+    # the figures of every quote seen (a row each; one row of nulls for a quote with none)
+    table, known = cache.get("quote-figures", (pl.DataFrame(schema=_FIG_SCHEMA), 0))
     missing = quotes.filter(~pl.col("key").is_in(table["key"].implode()))
     if missing.height:
         rows = [r for key, quote in missing.iter_rows() for r in _figure_rows(quote, key)]
         table = pl.concat([table, pl.DataFrame(rows, schema=_FIG_SCHEMA)])
+        known += missing.height
         if table.height <= QUOTES_REMEMBERED:
-            cache["quote-figures"] = compact(table)
-    period_cols = {"p_year": pl.Int64, "p_first": pl.Int64, "p_last": pl.Int64, "p_ok": pl.Boolean}
-    if "period" in columns:
-        periods = frame["period"].drop_nulls().unique()
-        known: dict = cache.setdefault("quote-periods", {})
-        for period in periods.filter(~periods.is_in(list(known))).to_list():
-            if len(known) < QUOTES_REMEMBERED:
-                known[period] = figures.period_months(period)
-        facts = pl.DataFrame(
-            [
-                (p, *(known.get(p) or (None, None, None)), known.get(p) is not None)
-                for p in periods.to_list()
-            ],
-            schema={"period": pl.String, **period_cols},
-            orient="row",
-        )
+            cache["quote-figures"] = (compact(table), known)
     base = frame.select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("__i"),
         quote_key.alias("key"),
         pl.col(VALUE).alias("value"),
         *(
@@ -315,27 +299,63 @@ def quote_verdicts(frame: pl.DataFrame, cache: dict) -> pl.DataFrame:
         *([pl.col("unit")] if "unit" in columns else []),
         *([pl.col(UNIT_KIND).alias("kind")] if UNIT_KIND in columns else []),
         *([pl.col("comparator").alias("comp_obs")] if "comparator" in columns else []),
-        *([pl.col("period")] if "period" in columns else []),
     )
-    if "period" in columns:
-        base = base.join(facts, on="period", how="left", maintain_order="left")
+    several = table.height > known  # a quote with more than one figure
+    if several:
+        base = base.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__i"))
     pairs = base.join(table, on="key", how="left", maintain_order="left")
-    code = _pair_codes(set(pairs.columns))
-    codes = pairs.select(pl.col("__i"), code.alias("code"))
-    judged = frame.select(pl.col("source_quote").is_not_null() & pl.col(VALUE).is_finite())
-    verdict = (
-        codes.group_by("__i").agg(pl.col("code").min()).sort("__i")["code"]
-        if codes.height != frame.height
-        else codes["code"]
+    codes = pairs.select(_pair_codes(set(pairs.columns)).alias("code"))["code"]
+    if "period" in columns and pairs["first"].is_not_null().any():
+        codes = _period_faults(frame, pairs, codes, cache)
+    if several:
+        codes = pl.DataFrame({"__i": pairs["__i"], "code": codes})
+        codes = codes.group_by("__i").agg(pl.col("code").min()).sort("__i")["code"]
+    # the best pair decides: a match, else a warning, else an error (3: no figure has the value);
+    # a quote with no figure at all (4) is a warning
+    verdict = codes.replace_strict([0, 1, 2, 3, 4], [0, 1, 2, 2, 1], return_dtype=pl.UInt8)
+    judged = pl.col("source_quote").is_not_null() & pl.col(VALUE).is_finite()
+    return frame.with_columns(pl.when(judged).then(verdict).alias(QUOTE_FIGURE))
+
+
+def _period_faults(
+    frame: pl.DataFrame, pairs: pl.DataFrame, codes: pl.Series, cache: dict
+) -> pl.Series:
+    """``codes`` with the pairs whose figure has a period word (前三季度) and whose row's period
+    is another made faulty; only those pairs are looked at, each distinct period parsed once."""
+    from .figures import period_months
+
+    dated = pairs.with_row_index("__pair").filter(pl.col("first").is_not_null())
+    rows = dated["__i"] if "__i" in dated.columns else dated["__pair"]
+    dated = dated.with_columns(frame["period"].gather(rows).alias("period"))
+    known: dict = cache.setdefault("quote-periods", {})
+    distinct = dated["period"].drop_nulls().unique().to_list()
+    for period in distinct:
+        if period not in known and len(known) < QUOTES_REMEMBERED:
+            known[period] = period_months(period)
+    facts = pl.DataFrame(
+        [
+            (p, *((known[p] if p in known else period_months(p)) or (None, None, None)))
+            for p in distinct
+        ],
+        schema={"period": pl.String, "p_year": pl.Int64, "p_first": pl.Int64, "p_last": pl.Int64},
+        orient="row",
     )
-    row = (
-        pl.select(
-            pl.when(judged.to_series())
-            .then(verdict.replace_strict([0, 1, 2, 3, 4], [0, 1, 2, 2, 1], return_dtype=pl.UInt8))
-            .otherwise(None)
+    dated = dated.join(facts, on="period", how="inner")  # a period not well formed: not judged
+    wrong = dated.filter(
+        pl.col("p_year").is_not_null()
+        & (
+            (pl.col("p_first") != pl.col("first")).fill_null(True)
+            | (pl.col("p_last") != pl.col("last")).fill_null(True)
+            | (pl.col("year").is_not_null() & (pl.col("year") != pl.col("p_year")))
         )
-    ).to_series()
-    return frame.with_columns(row.alias(QUOTE_FIGURE))
+    )["__pair"]
+    if not wrong.len():
+        return codes
+    current = codes.gather(wrong)  # a figure with the value, but not of this period: faulty
+    raised = current.to_frame("c").select(
+        pl.when(pl.col("c") < _FAULTY).then(_FAULTY).otherwise(pl.col("c")).cast(codes.dtype)
+    )
+    return codes.scatter(wrong, raised.to_series())
 
 
 def _close(a: pl.Expr, b: pl.Expr) -> pl.Expr:
@@ -373,17 +393,6 @@ def _pair_codes(columns: set[str]) -> pl.Expr:
         errors += (unit.is_not_null() & wrong).fill_null(False).cast(pl.Int32)
     if "comp_obs" in columns:
         errors += (pl.col("comp_obs") != pl.col("comparator")).fill_null(False).cast(pl.Int32)
-    if "p_ok" in columns:
-        differs = (
-            (pl.col("p_first") != pl.col("first")).fill_null(True)
-            | (pl.col("p_last") != pl.col("last")).fill_null(True)
-            | (pl.col("year").is_not_null() & (pl.col("year") != pl.col("p_year")))
-        )
-        errors += (
-            (pl.col("first").is_not_null() & pl.col("p_ok") & differs)
-            .fill_null(False)
-            .cast(pl.Int32)
-        )
     return (
         pl.when(number.is_null())
         .then(_NO_FIGURE)
