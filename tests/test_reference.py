@@ -43,6 +43,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import changzhi_stats as cz
+from changzhi_stats.figures import judge
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "schemas"
@@ -286,6 +287,9 @@ def _lookup(table: Table, name: str, tables: dict[str, Table], default: str) -> 
     return None if found is table else found
 
 
+QUOTE_CODES = {"error": "value-not-in-quote", "warning": "quote-figure-unclear"}
+
+
 def _statistical_problems(
     table: Table, tables: dict[str, Table], folder: Path, problems: list
 ) -> None:
@@ -370,6 +374,19 @@ def _statistical_problems(
             text = text_of(source)
             if text is not None and quote not in text:
                 report("source_quote", "quote-not-in-source")
+
+        if isinstance(quote, str) and isinstance(value, float):  # value ↔ quote, row by row
+            verdict = judge(
+                quote,
+                value,
+                row.typed.get("unit_multiplier"),
+                row.raw.get("unit"),
+                kind,
+                row.raw.get("comparator"),
+                period if "period" in fields else None,
+            )
+            if verdict is not None:
+                report("value", QUOTE_CODES[verdict.level])
 
 
 def reference_validate(folder: Path) -> Counter:
