@@ -388,7 +388,9 @@ def _pair_codes(columns: set[str]) -> pl.Expr:
         unit = pl.col("unit")
         percent_unit = unit.is_in(sorted(_percent_units()))
         if "kind" in columns:
-            percent_unit = percent_unit | pl.col("kind").is_in(["ratio", "percent"])
+            # a unit missing from the codelist has no kind: null must not make the verdict null
+            kind_percent = pl.col("kind").is_in(["ratio", "percent"]).fill_null(False)
+            percent_unit = percent_unit | kind_percent
         wrong = pl.when(percent).then(~percent_unit).otherwise(unit.is_in(sorted(_percent_units())))
         errors += (unit.is_not_null() & wrong).fill_null(False).cast(pl.Int32)
     if "comp_obs" in columns:
