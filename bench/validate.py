@@ -383,10 +383,46 @@ def generate_observations(
             "comparator": _take(["eq", "gt", "ge", "lt", "le", "approx"], comparator),
             "obs_status": _take(["A", "P", "E"], status),
             "source_id": _take([sid for sid, _ in quotes], pick),
-            "source_quote": _take([q for _, q in quotes], pick),
+            "source_quote": _stating(value_text, ind, comparator, indicators),
             "note": _take(notes, (rng.random(rows) < 0.1).astype(np.int64)),
         }
     )
+
+
+MULTIPLIER_WORDS = {0: "", 3: "千", 4: "万", 7: "千万", 8: "亿"}
+BEFORE_WORDS = ["", "超过", "", "不到", "", "约"]  # by comparator: eq gt ge lt le approx
+AFTER_WORDS = ["", "", "以上", "", "以下", ""]
+
+
+def _stating(
+    value_text: pl.Series, ind: np.ndarray, comparator: np.ndarray, indicators: Sequence[Indicator]
+) -> pl.Series:
+    """Each row's source_quote states its own value, multiplier, unit kind and comparator
+    (下降 for a negative value), so the value ↔ quote check finds the clean data clean."""
+    unit_words = [
+        "%" if i.unit == "percent" else UNITS[i.unit][0] if UNITS[i.unit][0] != "个" else "个"
+        for i in indicators
+    ]
+    frame = pl.DataFrame(
+        {
+            "v": value_text,
+            "mult": _take([MULTIPLIER_WORDS[i.unit_multiplier] for i in indicators], ind),
+            "unit": _take(unit_words, ind),
+            "before": _take(BEFORE_WORDS, comparator),
+            "after": _take(AFTER_WORDS, comparator),
+        }
+    )
+    negative = pl.col("v").str.starts_with("-")
+    return frame.select(
+        pl.concat_str(
+            pl.when(negative).then(pl.lit("数值下降")).otherwise(pl.lit("数值为")),
+            pl.col("before"),
+            pl.col("v").str.strip_prefix("-"),
+            pl.col("mult"),
+            pl.col("unit"),
+            pl.col("after"),
+        )
+    ).to_series()
 
 
 def _take(values: list[str | None], index: np.ndarray) -> pl.Series:
@@ -498,8 +534,10 @@ def write_package(
             for sid, title, publisher, published, path, _ in SOURCES
         ],
     )
+    stated = observations.select("source_id", "source_quote").unique().sort("source_quote")
     for sid, title, publisher, published, path, quotes in SOURCES:
-        body = "\n".join(f"  {q}。以上数据为合成的基准测试数据。" for q in quotes)
+        mine = stated.filter(pl.col("source_id") == sid)["source_quote"].to_list()
+        body = "\n".join(f"  {q}。以上数据为合成的基准测试数据。" for q in [*quotes, *mine])
         text = (
             f"{title}\n\n{publisher} {published}\n\n{body}\n（{sid}：合成文本，仅供基准测试。）\n"
         )

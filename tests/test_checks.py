@@ -9,6 +9,7 @@ planted into a copy of the bundled Changzhi package, one cell at a time.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 from collections import Counter
@@ -31,6 +32,7 @@ from changzhi_stats.checks import CHECKS, ERROR, WARNING
 from changzhi_stats.limits import Limits
 from changzhi_stats.package import bundled_package_path
 
+SOURCE_TEXT = "changzhi-press-release-2024-12-04.txt"  # the bundled source text
 GB_TEXT = "region_code,name_zh\n140400,长治市\n140403,潞州区\n"
 GB_FIELDS = ["region_code", "name_zh"]
 
@@ -555,6 +557,24 @@ def _fk_self(ctx: Ctx):
 # --- failing cases: statistical rules (planted into a copy of the bundled package) ----------
 
 
+def _contradicts_quote(column: str, value: str) -> bool:
+    """A planted finite value or unit is no longer the figure the row's quote states."""
+    if column == "unit":
+        return True
+    try:
+        return column == "value" and math.isfinite(float(value))
+    except ValueError:
+        return False
+
+
+def restate(folder: Path, row: int, quote: str) -> None:
+    """Give observation ``row`` a quote that states its planted figure (added to the copy's
+    source text), so the planted value exercises its own rule and not value-not-in-quote."""
+    with open(folder / "sources" / SOURCE_TEXT, "a", encoding="utf-8") as handle:
+        handle.write(f"\n{quote}。\n")
+    set_cell(folder, "observations", row, "source_quote", quote)
+
+
 def _plant(
     measure: str | None, kind: str | None, column: str, value: str, checks: list[str], target=None
 ):
@@ -564,7 +584,10 @@ def _plant(
         folder = ctx.copy()
         row = observation_row(folder, measure=measure, kind=kind)
         set_cell(folder, "observations", row, column, value)
-        return folder, [("observations", row, target or column, c) for c in checks]
+        expected = [("observations", row, target or column, c) for c in checks]
+        if _contradicts_quote(column, value):  # the quote states the bundled figure
+            expected.append(("observations", row, "value", "value-not-in-quote"))
+        return folder, expected
 
     return build
 
@@ -574,7 +597,10 @@ def _multiplier_mismatch(ctx: Ctx):
     row = observation_row(folder, kind="currency")
     current = int(read_rows(folder / "data" / "observations.csv")[row - 1][5])
     set_cell(folder, "observations", row, "unit_multiplier", str((current + 4) % 12))
-    return folder, [("observations", row, "unit_multiplier", "multiplier-mismatch")]
+    return folder, [
+        ("observations", row, "unit_multiplier", "multiplier-mismatch"),
+        ("observations", row, "value", "value-not-in-quote"),
+    ]
 
 
 def _quote_changed(ctx: Ctx):
@@ -590,10 +616,51 @@ def _quote_other_digits(ctx: Ctx):
     changed = "".join(str((int(ch) + 1) % 10) if ch.isdigit() else ch for ch in quote)
     assert changed != quote
     set_cell(folder, "observations", 2, "source_quote", changed)
-    return folder, [("observations", 2, "source_quote", "quote-not-in-source")]
+    return folder, [
+        ("observations", 2, "source_quote", "quote-not-in-source"),
+        ("observations", 2, "value", "value-not-in-quote"),  # 33座 is not 22
+    ]
+
+
+def _row_of(folder: Path, indicator: str) -> int:
+    rows = read_rows(folder / "data" / "observations.csv")
+    return next(n for n, r in enumerate(rows[1:], start=2) if r[0] == indicator)
+
+
+def _wrong_figures(ctx: Ctx):
+    """The issue's cases: growth 163 for 增长31%, a share 0.93 for 93%以上, 2024-Q3 and 2024-09
+    for a 前三季度 figure."""
+    folder = ctx.copy()
+    growth = _row_of(folder, "high_tech_equipment_mfg_value_added_growth")
+    share = _row_of(folder, "coal_advanced_capacity_share")
+    output = _row_of(folder, "digital_economy_core_output")
+    set_cell(folder, "observations", growth, "value", "163")
+    set_cell(folder, "observations", share, "value", "0.93")
+    set_cell(folder, "observations", output, "period", "2024-Q3")
+    return folder, [
+        ("observations", n, "value", "value-not-in-quote") for n in (growth, share, output)
+    ]
+
+
+def _quote_without_figure(ctx: Ctx):
+    folder = ctx.copy()
+    restate(folder, 2, "煤炭行业已经建成绿色开采煤矿")
+    return folder, [("observations", 2, "value", "quote-figure-unclear")]
 
 
 FAILING: list[Case] = [
+    Case(
+        "value-not-in-quote",
+        "value-not-in-quote",
+        _wrong_figures,
+        message={"value-not-in-quote": "; the quote states: "},
+    ),
+    Case(
+        "quote-figure-unclear",
+        "quote-figure-unclear",
+        _quote_without_figure,
+        message={"quote-figure-unclear": "no figure could be read in the quote"},
+    ),
     Case("package-error-no-resources", "package-error", _empty_resources),
     Case("package-error-name", "package-error", _bad_package_name),
     Case("resource-error-encoding", "resource-error", _unknown_encoding),
@@ -1290,20 +1357,19 @@ def _bundled_boundaries(ctx: Ctx):
         ("level", "count", "value", "0"),
         ("level", "currency", "value", "0.5"),
     ]
-    for measure, kind, column, value in plants:
-        set_cell(
-            folder,
-            "observations",
-            observation_row(folder, measure=measure, kind=kind),
-            column,
-            value,
-        )
+    quotes = ["先进产能达到0%以上", "增加值下降100%", "位居全国前1", "建成0座", "补助达0.5万元"]
+    for (measure, kind, column, value), quote in zip(plants, quotes, strict=True):
+        row = observation_row(folder, measure=measure, kind=kind)
+        set_cell(folder, "observations", row, column, value)
+        restate(folder, row, quote)
     rows = read_rows(folder / "data" / "observations.csv")
     indicators = {r[0]: r for r in read_rows(folder / "data" / "indicators.csv")}
     shares = [n for n, r in enumerate(rows[1:], start=2) if indicators[r[0]][3] == "share"]
     growths = [n for n, r in enumerate(rows[1:], start=2) if indicators[r[0]][3] == "growth_yoy"]
     set_cell(folder, "observations", shares[-1], "value", "100")
     set_cell(folder, "observations", growths[-1], "value", "1000")
+    restate(folder, shares[-1], "支出的100%以上")
+    restate(folder, growths[-1], "投资增长1000%")
     periods = [
         "2023",
         "2024-11",
@@ -1382,6 +1448,8 @@ PASSING = [
             "period-invalid",
             "period-after-source",
             "quote-not-in-source",
+            "value-not-in-quote",
+            "quote-figure-unclear",
             "package-error",
             "unsafe-path",
             "source-error",
@@ -1410,6 +1478,7 @@ def test_severities() -> None:
     assert [code for code, spec in CHECKS.items() if spec.severity == WARNING] == [
         "profile-not-fetched",
         "growth-implausible",
+        "quote-figure-unclear",
         "formula-injection",
     ]
 
@@ -1461,6 +1530,7 @@ def test_bad_cell_never_hides_a_fault_of_the_same_column(package_copy: Path) -> 
     share_row = observation_row(package_copy, measure="share")
     set_cell(package_copy, "observations", count_row, "value", "abc")
     set_cell(package_copy, "observations", share_row, "value", "130")
+    restate(package_copy, share_row, "先进产能达到130%以上")
     report = cz.validate(package_copy)
     assert places(report) == [
         ("observations", count_row, "value", "type-error"),
@@ -1493,6 +1563,7 @@ def test_every_fault_of_one_row_and_one_table_is_reported(package_copy: Path) ->
             ("observations", count, "value", "count-not-whole"),
             ("observations", count, "value", "count-negative"),
             ("observations", other, "unit", "unit-mismatch"),
+            ("observations", other, "value", "value-not-in-quote"),  # 17座 is no percent
             ("observations", count, "source_quote", "required-error"),
         ]
     )
@@ -1574,6 +1645,7 @@ def test_capped_warnings_are_counted(package_copy: Path) -> None:
     assert len(growth) >= 3
     for number in growth:
         set_cell(package_copy, "observations", number, "value", "5000")
+        restate(package_copy, number, "增长5000%")
     report = cz.validate(package_copy, max_errors=2)
     assert report.valid and report.capped
     assert report.errors == [] and len(report.warnings) == 2
@@ -1644,11 +1716,16 @@ def test_the_model_check_above_can_fail(package_copy: Path) -> None:
         f"row {currency}: multiplier",
     ]
     report = cz.validate(package_copy)
-    assert places(report) == [
-        ("observations", 2, "source_quote", "quote-not-in-source"),
-        ("observations", 3, "unit", "unit-mismatch"),
-        ("observations", currency, "unit_multiplier", "multiplier-mismatch"),
-    ]
+    assert Counter(places(report)) == Counter(
+        [
+            ("observations", 2, "source_quote", "quote-not-in-source"),
+            ("observations", 3, "unit", "unit-mismatch"),
+            ("observations", 3, "value", "value-not-in-quote"),
+            ("observations", currency, "unit_multiplier", "multiplier-mismatch"),
+            ("observations", currency, "value", "value-not-in-quote"),
+            ("observations", 2, "value", "quote-figure-unclear"),  # the new quote states no figure
+        ]
+    )
 
 
 def test_every_stated_figure_is_a_finite_ascii_number(bundled: Path) -> None:
@@ -1674,6 +1751,7 @@ def test_report_round_trips_as_json() -> None:
 def test_problem_shape_matches_the_contract(package_copy: Path) -> None:
     share = observation_row(package_copy, measure="share")
     set_cell(package_copy, "observations", share, "value", "130")
+    restate(package_copy, share, "先进产能达到130%以上")
     data = cz.validate(package_copy).to_dict()
     assert data["valid"] is False
     assert data["errors"] == [

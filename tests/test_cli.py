@@ -32,6 +32,9 @@ def api_report(source: Path | None = None, **kwargs: object) -> dict:
     return comparable(cz.validate(source, **kwargs).to_dict())
 
 
+SOURCE_TEXT = "changzhi-press-release-2024-12-04.txt"  # the bundled source text
+
+
 @pytest.fixture
 def invalid_copy(package_copy: Path) -> Path:
     for row in (2, 3, 4):
@@ -50,6 +53,13 @@ def warning_copy(package_copy: Path) -> Path:
     rows = read_rows(package_copy / "data" / "observations.csv")
     number = next(i for i, row in enumerate(rows) if row[0] in growth) + 1
     set_cell(package_copy, "observations", number, "value", "1500")
+    # the quote states 1500 too (added to the source text): the growth is the only warning
+    old = rows[number - 1]
+    quote = old[9].replace(f"{old[3]}%", "1500%")
+    assert quote != old[9]
+    with open(package_copy / "sources" / SOURCE_TEXT, "a", encoding="utf-8") as handle:
+        handle.write(f"\n{quote}。\n")
+    set_cell(package_copy, "observations", number, "source_quote", quote)
     return package_copy
 
 
@@ -241,7 +251,7 @@ def test_help_on_the_group_and_every_command() -> None:
     result = run("--help")
     assert result.exit_code == 0
     assert "Usage:" in result.stdout
-    assert set(main.commands) == {"validate", "publish", "diff", "verify", "init"}
+    assert set(main.commands) == {"validate", "publish", "diff", "verify", "init", "extract"}
     for name, command in main.commands.items():
         assert name in result.stdout
         shown = run(name, "--help")

@@ -90,5 +90,7 @@ def test_golden_of_bad_observations_names_every_planted_fault() -> None:
         (26, "unit_multiplier", "multiplier-mismatch"),
         (28, "source_quote", "quote-not-in-source"),
         (30, "comparator", "enum-error"),
+    } | {  # a planted wrong figure also contradicts the quote that states the right one
+        (row, "value", "value-not-in-quote") for row in (4, 5, 8, 9, 12, 26, 28, 30)
     }
     assert [p["check"] for p in data["warnings"]] == ["growth-implausible"]

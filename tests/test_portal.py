@@ -44,11 +44,21 @@ def _no_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
 
 
+SOURCE_TEXT = "changzhi-press-release-2024-12-04.txt"  # the bundled source text
+
+
 def revise(folder: Path) -> tuple[str, str, str]:
-    """Revise the first observation's value; return its key (indicator, region, period)."""
+    """Revise the first observation's value, and its quote with it (a revised figure is stated
+    by its source, else value-not-in-quote refuses it); return its key."""
     rows = read_rows(folder / "data" / "observations.csv")
     first = rows[1]
-    set_cell(folder, "observations", 2, "value", str(int(first[3]) + 1))
+    old, new = first[3], str(int(first[3]) + 1)
+    quote = first[9].replace(old, new)
+    assert quote != first[9]
+    with open(folder / "sources" / SOURCE_TEXT, "a", encoding="utf-8") as handle:
+        handle.write(f"\n{quote}。\n")
+    set_cell(folder, "observations", 2, "value", new)
+    set_cell(folder, "observations", 2, "source_quote", quote)
     return first[0], first[1], first[2]
 
 
@@ -79,7 +89,8 @@ def test_diff_across_two_real_publishes_with_a_revised_value(two_releases) -> No
     [revision] = observations.revised
     assert revision["key"] == {"indicator_id": indicator, "region_code": region, "period": period}
     old = revision["changes"]["value"]["old"]
-    assert revision["changes"] == {"value": {"old": old, "new": str(int(old) + 1)}}
+    assert revision["changes"]["value"] == {"old": old, "new": str(int(old) + 1)}
+    assert set(revision["changes"]) == {"value", "source_quote"}  # the quote states the new value
     assert result.schema == [] and result.metadata == []
     assert result.summary() == {"added": 0, "removed": 0, "revised": 1, "schema": 0, "metadata": 0}
     text = result.to_text()

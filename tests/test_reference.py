@@ -43,6 +43,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import changzhi_stats as cz
+from changzhi_stats.figures import judge
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "schemas"
@@ -286,6 +287,9 @@ def _lookup(table: Table, name: str, tables: dict[str, Table], default: str) -> 
     return None if found is table else found
 
 
+QUOTE_CODES = {"error": "value-not-in-quote", "warning": "quote-figure-unclear"}
+
+
 def _statistical_problems(
     table: Table, tables: dict[str, Table], folder: Path, problems: list
 ) -> None:
@@ -370,6 +374,19 @@ def _statistical_problems(
             text = text_of(source)
             if text is not None and quote not in text:
                 report("source_quote", "quote-not-in-source")
+
+        if isinstance(quote, str) and isinstance(value, float):  # value ↔ quote, row by row
+            verdict = judge(
+                quote,
+                value,
+                row.typed.get("unit_multiplier"),
+                row.raw.get("unit"),
+                kind,
+                row.raw.get("comparator"),
+                period if "period" in fields else None,
+            )
+            if verdict is not None:
+                report("value", QUOTE_CODES[verdict.level])
 
 
 def reference_validate(folder: Path) -> Counter:
@@ -953,6 +970,38 @@ def test_the_reference_passes_a_valid_package(tmp_path: Path) -> None:
     assert assert_same(write_model(tmp_path / "pkg", tables)) == Counter()
 
 
+def test_value_quote_judges_typed_cells_only_and_a_unit_outside_the_codelist(
+    tmp_path: Path,
+) -> None:
+    """A multiplier or period that is not well typed has its own finding and is not judged
+    against the quote (nor is a value that is not a number); a unit missing from the codelist
+    (no kind known) still is: 93% recorded in m² is an error. validate() once let the unknown
+    kind's null swallow that verdict (Kleene ``false | null``), the reference did not."""
+    tables = base_tables()
+    share = ["advanced_share", "140404", "2024-Q1/2024-Q3", "93", "percent", "0", "ge", "A",
+             "cz_release", "先进产能占比达到93%以上", ""]  # fmt: skip
+
+    def obs(**cells: str) -> list[str]:
+        row = list(share)
+        for name, text in cells.items():
+            row[OBS[name]] = text
+        return row
+
+    tables["observations"] = [
+        obs(unit="m2"),  # a known unit, not a percent
+        obs(unit="m²", period="2024-Q1"),  # not in the codelist: no kind
+        obs(unit_multiplier="zero", period="2024-Q2"),
+        obs(value="ninety-three", period="2024-Q3"),
+        obs(period="2024年"),
+    ]
+    found = assert_same(write_model(tmp_path / "pkg", tables))
+    assert sorted((row, check) for _, row, _, check in found) == [
+        (2, "unit-mismatch"), (2, "value-not-in-quote"),
+        (3, "foreign-key"), (3, "pattern-error"), (3, "unit-mismatch"), (3, "value-not-in-quote"),
+        (4, "type-error"), (5, "type-error"), (6, "period-format"),
+    ]  # fmt: skip
+
+
 def test_the_reference_finds_what_the_contract_says(tmp_path: Path) -> None:
     """The reference itself, on hand-planted faults (so equality is not equality of two blanks)."""
     tables = base_tables()
@@ -964,37 +1013,39 @@ def test_the_reference_finds_what_the_contract_says(tmp_path: Path) -> None:
         return row
 
     key = "indicator_id,region_code,period"
+    vq = ("value", "value-not-in-quote")
     planted = [
         (obs(value="１２.６"), [("value", "type-error")]),
         (obs(value="12,6", period="2024-Q2"), [("value", "type-error")]),
         (obs(value="inf", period="2024-Q1"), [("value", "type-error")]),
         (obs(value="INF", period="2024-03"), [("value", "value-not-finite")]),
         (obs(indicator_id="advanced_share", unit="percent", unit_multiplier="0", value="130"),
-         [("value", "share-range")]),
+         [("value", "share-range"), vq]),
         (obs(indicator_id="gdp_growth", unit="percent", unit_multiplier="0", value="-101"),
-         [("value", "growth-range")]),
+         [("value", "growth-range"), vq]),
         (obs(indicator_id="gdp_growth", unit="percent", unit_multiplier="0", value="1001",
-             period="2024-02"), [("value", "growth-implausible")]),
+             period="2024-02"), [("value", "growth-implausible"), vq]),
         (obs(indicator_id="growth_rank", unit="count", unit_multiplier="0", value="1.5"),
-         [("value", "rank-range"), ("value", "count-not-whole")]),
+         [("value", "rank-range"), ("value", "count-not-whole"), vq]),
         (obs(indicator_id="green_mines", unit="count", unit_multiplier="0", value="-3"),
-         [("value", "count-negative")]),
-        (obs(unit="percent", period="2024-04"), [("unit", "unit-mismatch")]),
-        (obs(unit_multiplier="4", period="2024-05"), [("unit_multiplier", "multiplier-mismatch")]),
+         [("value", "count-negative"), vq]),
+        (obs(unit="percent", period="2024-04"), [("unit", "unit-mismatch"), vq]),
+        (obs(unit_multiplier="4", period="2024-05"),
+         [("unit_multiplier", "multiplier-mismatch"), vq]),
         (obs(unit_multiplier="13", period="2024-06"),
-         [("unit_multiplier", "maximum-error"), ("unit_multiplier", "multiplier-mismatch")]),
+         [("unit_multiplier", "maximum-error"), ("unit_multiplier", "multiplier-mismatch"), vq]),
         (obs(period="2024/12"), [("period", "period-format")]),
         (obs(period="2024-Q5"), [("period", "period-invalid")]),
         (obs(period="2024"), [("period", "period-after-source")]),
         (obs(source_quote="地区生产总值4321亿元", period="2024-07"),
-         [("source_quote", "quote-not-in-source")]),
-        (obs(comparator="more", period="2024-08"), [("comparator", "enum-error")]),
+         [("source_quote", "quote-not-in-source"), vq]),
+        (obs(comparator="more", period="2024-08"), [("comparator", "enum-error"), vq]),
         (obs(obs_status="", period="2024-09"), [("obs_status", "required-error")]),
         (obs(region_code="140499"), [("region_code", "foreign-key")]),
         (obs(note="=1+2", period="2024-10"), [("note", "formula-injection")]),
         (obs(region_code="14040a", period="2024-11"),
          [("region_code", "pattern-error"), ("region_code", "foreign-key")]),
-        (obs(value="57.5"), [(key, "primary-key")]),  # repeats row 2
+        (obs(value="57.5"), [(key, "primary-key"), vq]),  # repeats row 2
         ([], [(None, "blank-row")]),
         ([*obs(period="2024-12-01"), "x"], [(None, "extra-cell")]),
         (obs(period="2024-12-02")[:9],

@@ -268,7 +268,15 @@ def two_releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cz.publish(package, out=out)
     rows = read_rows(package / "data" / "observations.csv")
     row = next(i for i, r in enumerate(rows) if r[0] == "green_coal_mines")
+    # a revised figure is stated by its source (else value-not-in-quote refuses it)
+    old, quote = rows[row][3], rows[row][9]
+    revised = quote.replace(old, "23")
+    assert revised != quote
+    source_text = next((package / "sources").iterdir())
+    with open(source_text, "a", encoding="utf-8") as handle:
+        handle.write(f"\n{revised}。\n")
     set_cell(package, "observations", row + 1, "value", "23")
+    set_cell(package, "observations", row + 1, "source_quote", revised)
     cz.publish(package, out=out, bump="auto")
     return out
 

@@ -2,6 +2,7 @@
 
 from .diff import Diff, diff
 from .errors import CzStatsError, PackageUnreadable, PublishFailed, PublishRefused, UsageError
+from .extract import extract
 from .htmlreport import html_report
 from .limits import Limits
 from .publish import Release, publish
@@ -22,6 +23,7 @@ __all__ = [
     "UsageError",
     "Verification",
     "diff",
+    "extract",
     "html_report",
     "publish",
     "validate",

@@ -235,6 +235,20 @@ _ALL = (
         "Quote not found in the source text",
         "quote is not found verbatim in the text of source {source!r}",
     ),
+    _spec(
+        "value-not-in-quote",
+        ERROR,
+        "cell",
+        "Value is not a figure of its quote",
+        "{why}; the quote states: {figures}",
+    ),
+    _spec(
+        "quote-figure-unclear",
+        WARNING,
+        "cell",
+        "Quote does not settle the value",
+        "{why}; the quote states: {figures}",
+    ),
     # --- spreadsheet safety ------------------------------------------------------------------
     _spec(
         "nul-byte",

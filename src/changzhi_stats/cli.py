@@ -304,3 +304,41 @@ def init(folder: str, observations: str, region: str) -> None:
     """
     path = _run(lambda progress: scaffold_package(folder, observations, region))
     click.echo(f"wrote {path}; fill in the blanks listed in {Path(folder) / 'README.md'}")
+
+
+@main.command()
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the observations CSV to this file instead of stdout.",
+)
+@click.option(
+    "--published",
+    help="Day the text was published, YYYY-MM-DD (default: a date in the file name); it dates "
+    "stocks and the year of 今年.",
+)
+@click.option("--region", default="", help="GB/T 2260 code to fill in region_code.")
+@click.option("--source-id", help="source_id to fill in (default: the file name as a code).")
+def extract(
+    source: str, output: str | None, published: str | None, region: str, source_id: str | None
+) -> None:
+    """Draft observations from the press release SOURCE (UTF-8 text): one row per figure.
+
+    Each row has the figure's clause as source_quote, its value, unit, multiplier, comparator
+    and period; indicator_id is left for you to name. The CSV is what `cz-stats init --from`
+    takes. Exit 0 written, 2 SOURCE unreadable.
+    """
+    from .extract import extract as extract_drafts
+    from .extract import write
+
+    drafts = _run(
+        lambda progress: extract_drafts(
+            source, published=published, region=region, source_id=source_id
+        )
+    )
+    text = _run(lambda progress: write(drafts, output))
+    if output is None:
+        click.echo(text, nl=False)
+    click.echo(f"proposed {len(drafts)} observation(s); name each indicator_id", err=True)

@@ -90,6 +90,8 @@ ZH: dict[str, tuple[str, str]] = {
         "时期截止于 {end}，晚于来源 {source!r} 的发布日期 {published}",
     ),
     "quote-not-in-source": ("来源原文中找不到引文", "在来源 {source!r} 的原文中找不到这段引文"),
+    "value-not-in-quote": ("数值不是引文所述的数字", "{why}；引文所述数字：{figures}"),
+    "quote-figure-unclear": ("引文无法确定数值", "{why}；引文所述数字：{figures}"),
     "nul-byte": (
         "文本含 NUL 字节",
         "文本含有 NUL 字节（U+0000），数据库和许多工具会拒收；文件可能是 UTF-16 或二进制：请另存为"

@@ -82,6 +82,8 @@ def enrich(
                     cache[sources.name] = source_texts(sources, base, findings)
                 texts = cache[sources.name]
                 frame = _quote_flags(frame, texts, cache)
+    if "source_quote" in columns and st.VALUE in frame.columns:  # value ↔ quote
+        frame = st.quote_verdicts(frame, cache)
     return frame
 
 

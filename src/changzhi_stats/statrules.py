@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from .rules import Failure, Rule, builder
+from .tables import compact
 
 VALUE = "__value"
 MEASURE = "__measure"
@@ -21,6 +22,7 @@ QUOTE_OK = "__quote_ok"
 PERIOD_OK = "__period_well_formed"
 PERIOD_WHY = "__period_invalid_why"
 PERIOD_END = "__period_end"
+QUOTE_FIGURE = "__quote_figure"  # 0 a figure of the quote, 1 unclear (warning), 2 not (error)
 GROWTH_LIMIT = 1000
 
 SINGLE_PERIOD = r"^[0-9]{4}(-Q[0-9]|-[0-9]{2}|-[0-9]{2}-[0-9]{2})?$"
@@ -53,6 +55,8 @@ STAT_RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     ((PERIOD_WHY,), Rule("period-invalid", "period", "period-invalid")),
     ((PERIOD_END, PUBLISHED), Rule("period-after-source", "period", "period-after-source")),
     ((QUOTE_OK,), Rule("quote-not-in-source", "source_quote", "flag", {"ok": QUOTE_OK})),
+    ((QUOTE_FIGURE,), Rule("value-not-in-quote", "value", "quote-figure", {"level": 2})),
+    ((QUOTE_FIGURE,), Rule("quote-figure-unclear", "value", "quote-figure", {"level": 1})),
 )
 
 
@@ -219,4 +223,217 @@ def _period_after_source() -> Failure:
     return Failure(
         end > pl.col(PUBLISHED),
         {"end": end, "published": pl.col(PUBLISHED), "source": pl.col("source_id")},
+    )
+
+
+# --- value ↔ quote: the observation is one of the figures its source_quote states ------------
+# Each distinct quote is parsed once (figures.read); the figures become a small table joined to
+# the rows by the quote's hash, and every (row, figure) pair is judged by polars, so millions of
+# rows cost a join and a few vector operations, not a Python call each. Only the rows reported
+# are explained in Python (figures.judge), with the same grammar.
+
+QUOTES_REMEMBERED = 1 << 20  # figure rows of distinct quotes, and periods, kept across batches
+_NO_FIGURE, _NO_VALUE, _FAULTY, _WARNED, _MATCH = 4, 3, 2, 1, 0  # a (row, figure) pair
+
+
+def _figure_rows(quote: str, key: int) -> list[dict]:
+    from . import figures
+
+    found = figures.read(quote)
+    if not found:
+        return [{"key": key}]  # no figure: the join still finds the quote
+    return [
+        {
+            "key": key,
+            "number": f.number,
+            "mult": f.multiplier,
+            "amount": f.amount,
+            "chinese": f.chinese and f.kind in ("number", "rank"),
+            "percent": f.kind in ("percent", "points"),
+            "comparator": f.comparator,
+            "first": f.period.first if f.period else None,
+            "last": f.period.last if f.period else None,
+            "year": f.period.year if f.period else None,
+        }
+        for f in found
+    ]
+
+
+_FIG_SCHEMA = {
+    "key": pl.UInt64,
+    "number": pl.Float64,
+    "mult": pl.Int64,
+    "amount": pl.Float64,
+    "chinese": pl.Boolean,
+    "percent": pl.Boolean,
+    "comparator": pl.String,
+    "first": pl.Int64,
+    "last": pl.Int64,
+    "year": pl.Int64,
+}
+
+
+def quote_verdicts(frame: pl.DataFrame, cache: dict) -> pl.DataFrame:
+    """``frame`` with :data:`QUOTE_FIGURE`: is each row's value a figure of its source_quote?"""
+    columns = set(frame.columns)
+    quote_key = pl.col("source_quote").hash(seed=7)
+    quotes = frame.select(quote_key.alias("key"), "source_quote").unique(subset="key")
+    quotes = quotes.filter(pl.col("source_quote").is_not_null())
+    # the figures of every quote seen (a row each; one row of nulls for a quote with none)
+    table, known = cache.get("quote-figures", (pl.DataFrame(schema=_FIG_SCHEMA), 0))
+    missing = quotes.filter(~pl.col("key").is_in(table["key"].implode()))
+    if missing.height:
+        rows = [r for key, quote in missing.iter_rows() for r in _figure_rows(quote, key)]
+        table = pl.concat([table, pl.DataFrame(rows, schema=_FIG_SCHEMA)])
+        known += missing.height
+        if table.height <= QUOTES_REMEMBERED:
+            cache["quote-figures"] = (compact(table), known)
+    base = frame.select(
+        quote_key.alias("key"),
+        pl.col(VALUE).alias("value"),
+        *(
+            [pl.col("__typed__unit_multiplier").cast(pl.Int64).alias("mult_obs")]
+            if "__typed__unit_multiplier" in columns
+            else []
+        ),
+        *([pl.col("unit")] if "unit" in columns else []),
+        *([pl.col(UNIT_KIND).alias("kind")] if UNIT_KIND in columns else []),
+        *([pl.col("comparator").alias("comp_obs")] if "comparator" in columns else []),
+    )
+    several = table.height > known  # a quote with more than one figure
+    if several:
+        base = base.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__i"))
+    pairs = base.join(table, on="key", how="left", maintain_order="left")
+    codes = pairs.select(_pair_codes(set(pairs.columns)).alias("code"))["code"]
+    if "period" in columns and pairs["first"].is_not_null().any():
+        codes = _period_faults(frame, pairs, codes, cache)
+    if several:
+        codes = pl.DataFrame({"__i": pairs["__i"], "code": codes})
+        codes = codes.group_by("__i").agg(pl.col("code").min()).sort("__i")["code"]
+    # the best pair decides: a match, else a warning, else an error (3: no figure has the value);
+    # a quote with no figure at all (4) is a warning
+    verdict = codes.replace_strict([0, 1, 2, 3, 4], [0, 1, 2, 2, 1], return_dtype=pl.UInt8)
+    judged = pl.col("source_quote").is_not_null() & pl.col(VALUE).is_finite()
+    return frame.with_columns(pl.when(judged).then(verdict).alias(QUOTE_FIGURE))
+
+
+def _period_faults(
+    frame: pl.DataFrame, pairs: pl.DataFrame, codes: pl.Series, cache: dict
+) -> pl.Series:
+    """``codes`` with the pairs whose figure has a period word (前三季度) and whose row's period
+    is another made faulty; only those pairs are looked at, each distinct period parsed once."""
+    from .figures import period_months
+
+    dated = pairs.with_row_index("__pair").filter(pl.col("first").is_not_null())
+    rows = dated["__i"] if "__i" in dated.columns else dated["__pair"]
+    dated = dated.with_columns(frame["period"].gather(rows).alias("period"))
+    known: dict = cache.setdefault("quote-periods", {})
+    distinct = dated["period"].drop_nulls().unique().to_list()
+    for period in distinct:
+        if period not in known and len(known) < QUOTES_REMEMBERED:
+            known[period] = period_months(period)
+    facts = pl.DataFrame(
+        [
+            (p, *((known[p] if p in known else period_months(p)) or (None, None, None)))
+            for p in distinct
+        ],
+        schema={"period": pl.String, "p_year": pl.Int64, "p_first": pl.Int64, "p_last": pl.Int64},
+        orient="row",
+    )
+    dated = dated.join(facts, on="period", how="inner")  # a period not well formed: not judged
+    wrong = dated.filter(
+        pl.col("p_year").is_not_null()
+        & (
+            (pl.col("p_first") != pl.col("first")).fill_null(True)
+            | (pl.col("p_last") != pl.col("last")).fill_null(True)
+            | (pl.col("year").is_not_null() & (pl.col("year") != pl.col("p_year")))
+        )
+    )["__pair"]
+    if not wrong.len():
+        return codes
+    current = codes.gather(wrong)  # a figure with the value, but not of this period: faulty
+    raised = current.to_frame("c").select(
+        pl.when(pl.col("c") < _FAULTY).then(_FAULTY).otherwise(pl.col("c")).cast(codes.dtype)
+    )
+    return codes.scatter(wrong, raised.to_series())
+
+
+def _close(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    return (a - b).abs() <= 1e-9 * pl.max_horizontal(pl.lit(1.0), b.abs())
+
+
+def _pair_codes(columns: set[str]) -> pl.Expr:
+    """The verdict on one (row, figure) pair: 0 match … 4 the quote states no figure."""
+    value, number = pl.col("value"), pl.col("number")
+    chinese, percent = pl.col("chinese"), pl.col("percent")
+    power = (
+        pl.col("mult_obs").fill_null(pl.col("mult")) if "mult_obs" in columns else pl.col("mult")
+    )
+    scaled = value * pl.lit(10.0).pow(power)
+    amount = pl.col("amount")
+    same = pl.when(chinese).then(_close(scaled, amount)).otherwise(_close(value, number))
+    flipped = (
+        pl.when(chinese)
+        .then(_close(-scaled, amount) & (amount != 0))
+        .otherwise(_close(value, -number) & (number != 0))
+    )
+    candidate = same | flipped
+    errors = pl.when(flipped & percent).then(1).otherwise(0)
+    warnings = pl.when(flipped & ~percent).then(1).otherwise(0)
+    if "mult_obs" in columns:
+        errors += (
+            (~chinese & (pl.col("mult_obs") != pl.col("mult"))).fill_null(False).cast(pl.Int32)
+        )
+    if "unit" in columns:
+        unit = pl.col("unit")
+        percent_unit = unit.is_in(sorted(_percent_units()))
+        if "kind" in columns:
+            # a unit missing from the codelist has no kind: null must not make the verdict null
+            kind_percent = pl.col("kind").is_in(["ratio", "percent"]).fill_null(False)
+            percent_unit = percent_unit | kind_percent
+        wrong = pl.when(percent).then(~percent_unit).otherwise(unit.is_in(sorted(_percent_units())))
+        errors += (unit.is_not_null() & wrong).fill_null(False).cast(pl.Int32)
+    if "comp_obs" in columns:
+        errors += (pl.col("comp_obs") != pl.col("comparator")).fill_null(False).cast(pl.Int32)
+    return (
+        pl.when(number.is_null())
+        .then(_NO_FIGURE)
+        .when(~candidate.fill_null(False))
+        .then(_NO_VALUE)
+        .when(errors > 0)
+        .then(_FAULTY)
+        .when(warnings > 0)
+        .then(_WARNED)
+        .otherwise(_MATCH)
+    )
+
+
+def _percent_units() -> set[str]:
+    from .figures import PERCENT_UNITS
+
+    return PERCENT_UNITS
+
+
+@builder("quote-figure")
+def _quote_figure(level: int) -> Failure:
+    from .figures import judge
+
+    def explain(row: dict) -> str:
+        verdict = judge(
+            row["source_quote"],
+            row[VALUE],
+            row.get("__typed__unit_multiplier"),
+            row.get("unit"),
+            row.get(UNIT_KIND),
+            row.get("comparator"),
+            row.get("period"),
+        )
+        return "" if verdict is None else f"{verdict.why}\x1f{verdict.figures}"
+
+    wanted = f"^(source_quote|{VALUE}|__typed__unit_multiplier|unit|{UNIT_KIND}|comparator|period)$"
+    text = pl.struct(pl.col(wanted)).map_elements(explain, return_dtype=pl.String)
+    parts = text.str.split("\x1f")
+    return Failure(
+        pl.col(QUOTE_FIGURE) == level,
+        {"why": parts.list.first(), "figures": parts.list.last()},
     )
