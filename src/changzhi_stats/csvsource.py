@@ -16,6 +16,7 @@ import mmap
 import os
 import sys
 import threading
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,6 +28,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .compression import CHUNK, open_data
+from .limits import describe_bytes
 from .package import ResourceSpec
 from .paths import open_regular
 from .report import Findings, make_problem
@@ -46,6 +48,15 @@ BATCH_BYTES = 16 << 20  # measured: ~930 MiB peak at 5M rows, little slower than
 
 
 _SCAN_WINDOW = (64 << 20) // mmap.ALLOCATIONGRANULARITY * mmap.ALLOCATIONGRANULARITY  # 64 MiB
+
+
+# The last streams handed to pyarrow, kept a while. pyarrow reads ahead on a thread of its own;
+# whatever Python object it holds last (the Python file, or a block read as Python bytes) it
+# releases on that thread, at a moment of its own, taking the GIL: a process exiting just then
+# crashed ("terminate called without an active exception", measured after a parse error).
+# So the blocks are copied into Arrow's memory (BufferedInputStream), and the stream is kept
+# here, to be released on a Python thread long after pyarrow's thread is done with it.
+_KEPT: deque = deque(maxlen=8)
 
 
 class _Restart(Exception):
@@ -152,8 +163,12 @@ class CsvSource(TableSource):
 
     def _reader(self, source: _Paced, handler) -> pacsv.CSVStreamingReader:
         names = [column(i) for i in range(self.width)]
+        # buffered natively: the blocks pyarrow holds are copies in its own memory, never
+        # Python bytes (see _KEPT)
+        stream = pa.BufferedInputStream(pa.PythonFile(source, mode="r"), 1 << 16)
+        _KEPT.append(stream)
         return pacsv.open_csv(
-            source,
+            stream,
             read_options=pacsv.ReadOptions(
                 column_names=names, use_threads=False, block_size=self.batch_bytes
             ),
@@ -243,7 +258,14 @@ class CsvSource(TableSource):
         # with a parse error): any parse error is re-tried decoded, which locates the bad bytes
         if not decoded and isinstance(exc, pa.ArrowInvalid):
             raise _Restart(decoded=True)
-        self._fail(findings, f"{self.resource.path.name}: cannot be parsed as CSV: {exc}")
+        why = str(exc)
+        if "straddl" in why:  # pyarrow's words for a record longer than a block
+            why = (
+                f"a record runs on for more than {describe_bytes(self.batch_bytes)} (a quote "
+                "that is never closed, or a very long line?); it and the rows after it were "
+                "not read"
+            )
+        self._fail(findings, f"{self.resource.path.name}: cannot be parsed as CSV: {why}")
 
     def _frame(self, frame, numbers, invalid, findings: Findings, after: int) -> pl.DataFrame:
         frame = frame.with_columns(pl.Series(ROW, numbers, dtype=pl.Int64))
@@ -302,6 +324,8 @@ class _Paced(io.RawIOBase):
         self._allowed = blocks_ahead * block  # batch j needs blocks j and j + 1
         self._read = 0
         self._stopped = False
+        self._active = 0  # reads under way (on pyarrow's threads)
+        self._finished = False  # pyarrow has had the end of the file (or an error): no more reads
         self._turn = threading.Condition()
 
     def readable(self) -> bool:
@@ -311,8 +335,22 @@ class _Paced(io.RawIOBase):
         with self._turn:
             self._turn.wait_for(lambda: self._read < self._allowed or self._stopped)
             if self._stopped:
+                self._finished = True
+                self._turn.notify_all()
                 return b""  # the stream was stopped early: pyarrow sees the end of the file
-        data = self._raw.read(size)
+            self._active += 1
+        data = b""
+        try:
+            data = self._raw.read(size)
+        except BaseException:
+            with self._turn:
+                self._finished = True  # pyarrow reads no more after an error
+            raise
+        finally:
+            with self._turn:
+                self._active -= 1
+                self._finished = self._finished or not data
+                self._turn.notify_all()
         self._read += len(data)
         return data
 
@@ -336,6 +374,12 @@ class _Paced(io.RawIOBase):
 
     def close(self) -> None:
         self.stop()
+        with self._turn:
+            # pyarrow reads ahead on a thread of its own, and goes on after a parse error until
+            # it has the end of the file (stop() hands it that at once): wait for it, so the
+            # file is not closed under a read, nor the interpreter finalised while one runs
+            # (a crash, or a hang at exit)
+            self._turn.wait_for(lambda: self._active == 0 and self._finished, timeout=5)
         self._raw.close()
         super().close()
 
