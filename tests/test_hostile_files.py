@@ -366,3 +366,35 @@ def test_init_from_a_fifo_is_refused_not_a_hang(tmp_path: Path) -> None:
     ran = cli("init", str(tmp_path / "new"), "--from", str(fifo), "--region", "140400")
     assert ran.returncode == 1 and "FIFO" in ran.stderr, ran.stderr
     no_traceback(ran.stderr)
+
+
+# --- diff reads as validate does ---------------------------------------------------------------
+
+
+def test_diff_reads_the_package_encoding_and_dialect(tmp_path: Path) -> None:
+    """diff read every table as UTF-8 with ',' whatever the package declared: a GB18030 table
+    came out garbled and a ';'-delimited one as a single column."""
+    dialect = {"delimiter": ";"}
+    old = package(
+        tmp_path / "old",
+        "t.csv",
+        "id;name\n1;长治\n2;太原\n".encode("gb18030"),
+        encoding="gb18030",
+        dialect=dialect,
+    )
+    new = package(
+        tmp_path / "new",
+        "t.csv",
+        "id;name\n1;长治市\n2;太原\n3;晋城\n".encode("gb18030"),
+        encoding="gb18030",
+        dialect=dialect,
+    )
+    for folder in (old, new):
+        descriptor = json.loads((folder / "datapackage.json").read_text())
+        descriptor["resources"][0]["schema"]["primaryKey"] = ["id"]
+        (folder / "datapackage.json").write_text(json.dumps(descriptor))
+    changes = cz.diff(old, new).tables["t"]
+    assert changes.added == [{"id": "3", "name": "晋城"}]
+    assert changes.revised == [
+        {"key": {"id": "1"}, "changes": {"name": {"old": "长治", "new": "长治市"}}}
+    ]
