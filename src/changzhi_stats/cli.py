@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -123,6 +124,42 @@ def _run(action: Callable[[TerminalProgress | None], object]) -> object:
     return result
 
 
+def _echo(text: str, *, err: bool = False) -> None:
+    """Print ``text``; a stdout that cannot be written (``/dev/full``, a closed pipe) is a
+    one-line error and exit 2, never a traceback."""
+    try:
+        click.echo(text, err=err)
+        (sys.stderr if err else sys.stdout).flush()
+    except OSError as exc:
+        _silence_stdout()
+        message = f"error: cannot write the output: {exc.strerror or exc}"
+        try:
+            click.echo(message, err=True)
+        except OSError:
+            pass
+        sys.exit(2)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so what is still buffered for it fails no more at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _write_output(output: str, rendered: str) -> None:
+    """``-o FILE``: a folder that does not exist or a full disk is a clean error, exit 2."""
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(rendered + "\n")
+    except OSError as exc:
+        click.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
+
+
 def _close(progress: TerminalProgress | None) -> None:
     if progress is not None:
         progress.close()
@@ -184,9 +221,9 @@ def validate(
     else:
         rendered = report.to_text()
     if output:
-        Path(output).write_text(rendered + "\n", encoding="utf-8")
+        _write_output(output, rendered)
     else:
-        click.echo(rendered)
+        _echo(rendered)
     failed = not report.valid or (strict and report.warning_count > 0)
     sys.exit(1 if failed else 0)
 
@@ -244,9 +281,9 @@ def publish(
         )
     )
     if fmt == "json":
-        click.echo(json.dumps(release.to_dict(), ensure_ascii=False, indent=2))
+        _echo(json.dumps(release.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(
+        _echo(
             f"published {release.version} to {release.path} ({len(release.files)} files); "
             f"datapackage.json sha256 {release.datapackage_sha256}"
         )
@@ -266,7 +303,7 @@ def diff(old: str, new: str, fmt: str) -> None:
     Exit 0 no differences, 1 differences found, 2 a side could not be read.
     """
     result = _run(lambda progress: diff_packages(old, new))
-    click.echo(result.to_json() if fmt == "json" else result.to_text())
+    _echo(result.to_json() if fmt == "json" else result.to_text())
     sys.exit(0 if result.identical else 1)
 
 
@@ -280,7 +317,7 @@ def verify(release: str, fmt: str) -> None:
     folder at all.
     """
     result = _run(lambda progress: verify_release(release))
-    click.echo(result.to_json() if fmt == "json" else result.to_text())
+    _echo(result.to_json() if fmt == "json" else result.to_text())
     sys.exit(0 if result.intact else 1)
 
 
@@ -303,7 +340,7 @@ def init(folder: str, observations: str, region: str) -> None:
     Exit 0 written, 1 refused (FOLDER not empty, observations unreadable).
     """
     path = _run(lambda progress: scaffold_package(folder, observations, region))
-    click.echo(f"wrote {path}; fill in the blanks listed in {Path(folder) / 'README.md'}")
+    _echo(f"wrote {path}; fill in the blanks listed in {Path(folder) / 'README.md'}")
 
 
 @main.command()
@@ -340,5 +377,5 @@ def extract(
     )
     text = _run(lambda progress: write(drafts, output))
     if output is None:
-        click.echo(text, nl=False)
+        _echo(text, nl=False)
     click.echo(f"proposed {len(drafts)} observation(s); name each indicator_id", err=True)

@@ -19,6 +19,8 @@ import zlib
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from .paths import open_regular
+
 # the ``compression`` values frictionless-py reads, and what each is called in messages
 COMPRESSIONS = {"gz": "gzip", "bz2": "bzip2", "xz": "xz", "zip": "zip"}
 CHUNK = 1 << 20
@@ -62,29 +64,33 @@ def open_data(
     of a zip to read; without it the zip must hold exactly one file.
     """
     if compression is None:
-        return open(path, "rb")
+        return open_regular(path, "rb")
     if compression not in COMPRESSIONS:
         raise CompressionError(
             f"compression {compression!r} is not supported; cz-stats reads "
             f"{', '.join(COMPRESSIONS)}"
         )
     kind = COMPRESSIONS[compression]
+    handle = open_regular(path, "rb")  # a FIFO or a device is refused, never waited on
     try:
         if compression == "gz":
-            stream: BinaryIO = gzip.open(path, "rb")
+            stream: BinaryIO = gzip.GzipFile(fileobj=handle, mode="rb")
         elif compression == "bz2":
-            stream = bz2.open(path, "rb")
+            stream = bz2.BZ2File(handle, "rb")
         elif compression == "xz":
-            stream = lzma.open(path, "rb")
+            stream = lzma.LZMAFile(handle, "rb")
         else:
-            stream = _zip_member(path, inner)
+            stream = _zip_member(handle, inner)
     except CompressionError:
-        raise
-    except FileNotFoundError:
+        handle.close()
         raise
     except (*_BROKEN, NotImplementedError, OSError) as exc:
+        handle.close()
         raise CompressionError(f"not a valid {kind} file: {_why(exc)}") from None
-    return _Decompressing(stream, path.name, kind, limit)
+    except BaseException:
+        handle.close()
+        raise
+    return _Decompressing(stream, path.name, kind, limit, handle)
 
 
 def read_all(
@@ -104,8 +110,8 @@ def read_all(
     return b"".join(parts), None
 
 
-def _zip_member(path: Path, inner: str | None) -> BinaryIO:
-    archive = zipfile.ZipFile(path)
+def _zip_member(handle: BinaryIO, inner: str | None) -> BinaryIO:
+    archive = zipfile.ZipFile(handle)
     try:
         files = [info for info in archive.infolist() if not info.is_dir()]
         if inner is not None:
@@ -152,9 +158,12 @@ class _ZipMember(io.RawIOBase):
 class _Decompressing(io.RawIOBase):
     """Reads the decompressed data, turning any decompression failure into CompressionError."""
 
-    def __init__(self, stream: BinaryIO, name: str, kind: str, limit: int | None) -> None:
+    def __init__(
+        self, stream: BinaryIO, name: str, kind: str, limit: int | None, handle: BinaryIO
+    ) -> None:
         super().__init__()
         self._stream, self._name, self._kind, self._limit = stream, name, kind, limit
+        self._handle = handle  # the compressed file: the decompressor does not close it
         self._done = 0
 
     def readable(self) -> bool:
@@ -195,6 +204,7 @@ class _Decompressing(io.RawIOBase):
         try:
             self._stream.close()
         finally:
+            self._handle.close()
             super().close()
 
 

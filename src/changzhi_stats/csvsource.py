@@ -14,7 +14,9 @@ import codecs
 import io
 import mmap
 import os
+import sys
 import threading
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,15 +27,16 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from .compression import open_data, read_all
+from .compression import CHUNK, open_data
+from .limits import describe_bytes
 from .package import ResourceSpec
+from .paths import open_regular
 from .report import Findings, make_problem
 from .tables import (
     ROW,
     TableSource,
     column,
     csv_reader,
-    decode,
     dialect_of,
     drop_blank_rows,
     encoding_of,
@@ -45,6 +48,15 @@ BATCH_BYTES = 16 << 20  # measured: ~930 MiB peak at 5M rows, little slower than
 
 
 _SCAN_WINDOW = (64 << 20) // mmap.ALLOCATIONGRANULARITY * mmap.ALLOCATIONGRANULARITY  # 64 MiB
+
+
+# The last streams handed to pyarrow, kept a while. pyarrow reads ahead on a thread of its own;
+# whatever Python object it holds last (the Python file, or a block read as Python bytes) it
+# releases on that thread, at a moment of its own, taking the GIL: a process exiting just then
+# crashed ("terminate called without an active exception", measured after a parse error).
+# So the blocks are copied into Arrow's memory (BufferedInputStream), and the stream is kept
+# here, to be released on a Python thread long after pyarrow's thread is done with it.
+_KEPT: deque = deque(maxlen=8)
 
 
 class _Restart(Exception):
@@ -63,7 +75,6 @@ class CsvSource(TableSource):
         self.batch_bytes = batch_bytes
         self._last_read = 0  # the last row number the current stream has read
         self.missing = missing_values(resource.schema)
-        self._text_bytes: bytes | None = None  # the file re-encoded as UTF-8 (slow path only)
         self._open(findings)
 
     def _open(self, findings: Findings) -> None:
@@ -82,8 +93,13 @@ class CsvSource(TableSource):
             if head_bytes.startswith(codecs.BOM_UTF8):
                 head_bytes = head_bytes[len(codecs.BOM_UTF8) :]
             head = head_bytes.decode("utf-8", errors="replace")
-        else:
-            head = self._decoded(findings).decode("utf-8")[: 1 << 20]
+        else:  # the first MiB, decoded (its bad bytes are reported when the rows are read)
+            try:
+                with self._transcoded() as handle:
+                    head = handle.read(1 << 20).decode("utf-8", errors="replace")
+            except OSError as exc:
+                self._fail(findings, f"{path}: cannot read: {exc.strerror or exc}")
+                return
         if not head.strip("\r\n"):
             self._fail(findings, f"{path.name}: the file is empty; a header row is expected")
             return
@@ -97,12 +113,10 @@ class CsvSource(TableSource):
 
     def may_hold(self, needle: bytes) -> bool:
         """Whether the file's bytes contain ``needle`` anywhere (a fast scan, ~GB/s)."""
-        if self._text_bytes is not None:
-            return needle in self._text_bytes
-        if self.resource.compression is not None:
-            return True  # unknown without decompressing it all: keep the check
+        if self.resource.compression is not None or self.encoding != "utf-8":
+            return True  # unknown without decompressing or decoding it all: keep the check
         try:
-            with open(self.resource.path, "rb") as handle:
+            with open_regular(self.resource.path, "rb") as handle:
                 size = os.fstat(handle.fileno()).st_size
                 # memchr over the page cache, no copies; mapped a window at a time, as mapped
                 # pages count towards the process's resident memory
@@ -117,19 +131,9 @@ class CsvSource(TableSource):
         except (OSError, ValueError):
             return True  # unknown: keep the check
 
-    def _decoded(self, findings: Findings) -> bytes:
-        """The whole file decoded in Python (reporting bad bytes once) and re-encoded as UTF-8."""
-        if self._text_bytes is None:
-            raw, broken = read_all(
-                self.resource.path, self.resource.compression, limit=self.resource.max_bytes
-            )
-            if broken is not None:  # the data before the fault is still checked
-                self._fail(findings, f"{self.resource.path.name}: {broken}")
-            if self.encoding == "utf-8" and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8) :]
-            text = decode(raw, self.encoding, self.resource, findings)
-            self._text_bytes = text.encode("utf-8")
-        return self._text_bytes
+    def _transcoded(self) -> _Transcoding:
+        """The file decoded in Python a chunk at a time (noting bad bytes) as UTF-8 bytes."""
+        return _Transcoding(self._raw(), self.encoding, self.resource)
 
     def batches(self, findings: Findings) -> Iterator[pl.DataFrame]:
         """Frames of ``c0..cN`` text cells and ``__row__``; structural problems go to findings.
@@ -155,13 +159,16 @@ class CsvSource(TableSource):
         return open_data(resource.path, resource.compression, limit=resource.max_bytes)
 
     def _source(self, decoded: bool) -> _Paced:
-        raw = io.BytesIO(self._text_bytes or b"") if decoded else self._raw()
-        return _Paced(raw, self.batch_bytes)
+        return _Paced(self._transcoded() if decoded else self._raw(), self.batch_bytes)
 
     def _reader(self, source: _Paced, handler) -> pacsv.CSVStreamingReader:
         names = [column(i) for i in range(self.width)]
+        # buffered natively: the blocks pyarrow holds are copies in its own memory, never
+        # Python bytes (see _KEPT)
+        stream = pa.BufferedInputStream(pa.PythonFile(source, mode="r"), 1 << 16)
+        _KEPT.append(stream)
         return pacsv.open_csv(
-            source,
+            stream,
             read_options=pacsv.ReadOptions(
                 column_names=names, use_threads=False, block_size=self.batch_bytes
             ),
@@ -183,15 +190,16 @@ class CsvSource(TableSource):
         )
 
     def _stream(self, findings: Findings, *, decoded: bool, after: int) -> Iterator[pl.DataFrame]:
-        if decoded:
-            self._decoded(findings)
         try:
             source = self._source(decoded)
         except OSError as exc:
             self._unreadable(exc, findings, decoded=decoded)
             return
         with source:
-            yield from self._batches(source, findings, decoded=decoded, after=after)
+            try:
+                yield from self._batches(source, findings, decoded=decoded, after=after)
+            finally:
+                source.drain(findings)
 
     def _batches(
         self, source: _Paced, findings: Findings, *, decoded: bool, after: int
@@ -219,8 +227,10 @@ class CsvSource(TableSource):
                 except StopIteration:
                     break
                 except (pa.ArrowInvalid, OSError) as exc:
+                    source.drain(findings)
                     self._unreadable(exc, findings, decoded=decoded)
                     return
+                source.drain(findings)  # bad bytes of the rows read so far, in order
                 source.handed_out()
                 pending = ahead.submit(_next_frame, reader)
                 skipped = np.array(sorted(n for n, _ in invalid[used:]), dtype=np.int64)
@@ -248,7 +258,14 @@ class CsvSource(TableSource):
         # with a parse error): any parse error is re-tried decoded, which locates the bad bytes
         if not decoded and isinstance(exc, pa.ArrowInvalid):
             raise _Restart(decoded=True)
-        self._fail(findings, f"{self.resource.path.name}: cannot be parsed as CSV: {exc}")
+        why = str(exc)
+        if "straddl" in why:  # pyarrow's words for a record longer than a block
+            why = (
+                f"a record runs on for more than {describe_bytes(self.batch_bytes)} (a quote "
+                "that is never closed, or a very long line?); it and the rows after it were "
+                "not read"
+            )
+        self._fail(findings, f"{self.resource.path.name}: cannot be parsed as CSV: {why}")
 
     def _frame(self, frame, numbers, invalid, findings: Findings, after: int) -> pl.DataFrame:
         frame = frame.with_columns(pl.Series(ROW, numbers, dtype=pl.Int64))
@@ -307,6 +324,8 @@ class _Paced(io.RawIOBase):
         self._allowed = blocks_ahead * block  # batch j needs blocks j and j + 1
         self._read = 0
         self._stopped = False
+        self._active = 0  # reads under way (on pyarrow's threads)
+        self._finished = False  # pyarrow has had the end of the file (or an error): no more reads
         self._turn = threading.Condition()
 
     def readable(self) -> bool:
@@ -316,8 +335,22 @@ class _Paced(io.RawIOBase):
         with self._turn:
             self._turn.wait_for(lambda: self._read < self._allowed or self._stopped)
             if self._stopped:
+                self._finished = True
+                self._turn.notify_all()
                 return b""  # the stream was stopped early: pyarrow sees the end of the file
-        data = self._raw.read(size)
+            self._active += 1
+        data = b""
+        try:
+            data = self._raw.read(size)
+        except BaseException:
+            with self._turn:
+                self._finished = True  # pyarrow reads no more after an error
+            raise
+        finally:
+            with self._turn:
+                self._active -= 1
+                self._finished = self._finished or not data
+                self._turn.notify_all()
         self._read += len(data)
         return data
 
@@ -327,6 +360,12 @@ class _Paced(io.RawIOBase):
             self._allowed += self._block
             self._turn.notify_all()
 
+    def drain(self, findings: Findings) -> None:
+        """Problems the file found while being read (a decoded file's bad bytes), if any."""
+        drain = getattr(self._raw, "drain", None)
+        if drain is not None:
+            drain(findings)
+
     def stop(self) -> None:
         """No more reads: a read waiting for its turn, or pyarrow's next one, gets end of file."""
         with self._turn:
@@ -335,8 +374,174 @@ class _Paced(io.RawIOBase):
 
     def close(self) -> None:
         self.stop()
+        with self._turn:
+            # pyarrow reads ahead on a thread of its own, and goes on after a parse error until
+            # it has the end of the file (stop() hands it that at once): wait for it, so the
+            # file is not closed under a read, nor the interpreter finalised while one runs
+            # (a crash, or a hang at exit)
+            self._turn.wait_for(lambda: self._active == 0 and self._finished, timeout=5)
         self._raw.close()
         super().close()
+
+
+_BAD_BYTES = threading.local()  # the bad byte sequences one decode call met, per thread
+
+
+def _record_bad(exc: UnicodeError) -> tuple[str, int]:
+    assert isinstance(exc, UnicodeDecodeError)
+    _BAD_BYTES.found.append((exc.start, bytes(exc.object[exc.start : exc.end])))
+    return "\ufffd", exc.end
+
+
+codecs.register_error("changzhi-stats-stream", _record_bad)
+
+_GB_HINT = '; the file looks like GB18030/GBK: declare "encoding": "gb18030" or save it as UTF-8'
+
+
+class _Transcoding(io.RawIOBase):
+    """A file decoded in Python a chunk at a time and handed on as UTF-8 bytes.
+
+    Memory stays at a chunk or two, whatever the file size (the whole file decoded at once took
+    twice or three times its size). Each row with bytes that are not valid in the encoding is
+    reported once as ``encoding-error`` (the bytes read as U+FFFD from then on), its row number
+    counted from the line feeds outside quoted cells, as before. A compressed file that breaks
+    off midway is reported (``source-error``) and read up to the fault. Problems are collected
+    here, on pyarrow's reading thread, and handed to the findings by :meth:`drain`.
+    """
+
+    def __init__(self, raw: BinaryIO, encoding: str, resource: ResourceSpec) -> None:
+        super().__init__()
+        self._raw, self._encoding, self._resource = raw, encoding, resource
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="changzhi-stats-stream")
+        self._out = bytearray()
+        self._fed = 0  # bytes given to the decoder so far
+        self._first, self._done = True, False
+        quote = (resource.dialect or {}).get("quoteChar", '"')
+        ascii_quote = isinstance(quote, str) and len(quote) == 1 and ord(quote) < 0x80
+        self._quote = ord(quote) if ascii_quote else None
+        self._inside = 0  # quotes seen so far, modulo 2
+        self._lines = 0  # line feeds outside quotes before the current chunk
+        self._previous = np.empty(0, dtype=np.int64)  # their positions in the previous chunk
+        self._last_row = 0
+        self._hint: str | None = None
+        self.problems: list = []  # appended on the reading thread, drained on the caller's
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        wanted = size if size is not None and size >= 0 else 1 << 62
+        while len(self._out) < wanted and not self._done:
+            self._fill()
+        data = bytes(self._out[:wanted])
+        del self._out[:wanted]
+        return data
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def drain(self, findings: Findings) -> None:
+        """Hand the problems found so far to ``findings`` (on the caller's thread)."""
+        taken, self.problems[:] = list(self.problems), []
+        for problem in taken:
+            findings.add(problem)
+
+    def _fill(self) -> None:
+        try:
+            chunk = self._raw.read(CHUNK)
+        except OSError as exc:  # a compressed file that breaks off: check the data before it
+            note = f"{self._resource.path.name}: {exc.strerror or exc}"
+            self.problems.append(
+                make_problem("source-error", resource=self._resource.name, note=note)
+            )
+            chunk = b""
+        if self._first:
+            self._first = False
+            chunk = self._byte_order_mark(chunk)
+        final = not chunk
+        start = self._fed
+        state = self._decoder.getstate()
+        pending = len(state[0]) if isinstance(state[0], (bytes, bytearray)) else 0
+        _BAD_BYTES.found = []
+        try:
+            text = self._decoder.decode(chunk, final)
+            bad = _BAD_BYTES.found
+        finally:
+            _BAD_BYTES.found = []
+        current = self._line_feeds(chunk, start)
+        if bad:
+            self._report(chunk, [(start - pending + at, data) for at, data in bad], current)
+        self._previous = current
+        self._lines += len(current)
+        self._fed += len(chunk)
+        self._out += text.encode("utf-8", errors="replace")
+        self._done = final
+
+    def _byte_order_mark(self, chunk: bytes) -> bytes:
+        """Drop the file's byte order mark; UTF-16 and UTF-32 take their byte order from it,
+        else the machine's, as ``bytes.decode`` does (their incremental decoders refuse a file
+        without one)."""
+        if self._encoding == "utf-8" and chunk.startswith(codecs.BOM_UTF8):
+            return chunk[len(codecs.BOM_UTF8) :]
+        if self._encoding in ("utf-16", "utf-32"):
+            order = sys.byteorder[0] + "e"
+            for mark, named in (("_LE", "le"), ("_BE", "be")):
+                bom = getattr(codecs, f"BOM_{self._encoding.replace('-', '').upper()}{mark}")
+                if chunk.startswith(bom):
+                    chunk, order = chunk[len(bom) :], named
+                    break
+            wanted = f"{self._encoding}-{order}"
+            self._decoder = codecs.getincrementaldecoder(wanted)(errors="changzhi-stats-stream")
+        return chunk
+
+    def _line_feeds(self, chunk: bytes, start: int) -> np.ndarray:
+        data = np.frombuffer(chunk, dtype=np.uint8)
+        ends = data == 0x0A
+        if self._quote is not None:
+            quotes = data == self._quote
+            inside = (np.cumsum(quotes, dtype=np.int64) + self._inside) % 2 == 1
+            ends &= ~inside
+            self._inside = (self._inside + int(np.count_nonzero(quotes))) % 2
+        return np.flatnonzero(ends).astype(np.int64) + start
+
+    def _report(self, chunk: bytes, bad: list[tuple[int, bytes]], current: np.ndarray) -> None:
+        if self._hint is None:
+            self._hint = ""
+            if self._encoding == "utf-8":  # whole lines of this chunk, tried as GB18030
+                lines = chunk[chunk.find(b"\n") + 1 : chunk.rfind(b"\n") + 1] or chunk
+                try:
+                    lines.decode("gb18030")
+                    self._hint = _GB_HINT
+                except UnicodeDecodeError:
+                    pass
+        start = self._fed
+        for position, data in bad:
+            if position >= start:
+                row = 1 + self._lines + int(np.searchsorted(current, position))
+            else:  # in bytes the decoder held back from the previous chunk
+                later = len(self._previous) - int(np.searchsorted(self._previous, position))
+                row = 1 + self._lines - later
+            if row <= self._last_row:
+                continue
+            self._last_row = row
+            self.problems.append(
+                make_problem(
+                    "encoding-error",
+                    resource=self._resource.name,
+                    row=row,
+                    value=data.hex(" "),
+                    encoding=self._resource.encoding,
+                    hint=self._hint,
+                )
+            )
+
+    def close(self) -> None:
+        try:
+            self._raw.close()
+        finally:
+            super().close()
 
 
 def _next_frame(reader: pacsv.CSVStreamingReader) -> pl.DataFrame:

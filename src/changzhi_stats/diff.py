@@ -16,9 +16,10 @@ from pathlib import Path
 import polars as pl
 
 from . import arguments, xlsxsource
-from .compression import read_all
 from .errors import PackageUnreadable
 from .package import PackageSpec, ResourceSpec, load_package
+from .report import Findings
+from .tables import ROW
 from .tableschema import key_fields
 
 BUMPS = ("major", "minor", "patch")
@@ -399,33 +400,45 @@ def _field_metadata(name: str, old: dict, new: dict) -> list[dict]:
 
 
 def read_table(spec: ResourceSpec) -> pl.DataFrame:
-    """Every cell as text, missing values (the schema's ``missingValues``) as null."""
-    if spec.format == "xlsx":
-        return xlsxsource.read_frame(spec)
-    dialect = spec.dialect or {}
-    try:
-        data: Path | bytes = spec.path
-        if spec.compression is not None:  # polars reads the decompressed bytes
-            data, broken = read_all(spec.path, spec.compression, limit=spec.max_bytes)
-            if broken is not None:
-                raise PackageUnreadable(f"{spec.path}: cannot read {spec.name!r}: {broken}")
-        frame = pl.read_csv(
-            data,
-            infer_schema=False,
-            separator=str(dialect.get("delimiter") or ("\t" if spec.format == "tsv" else ",")),
-            quote_char=str(dialect.get("quoteChar") or '"'),
-            has_header=dialect.get("header", True) is not False,
-            encoding="utf8-lossy",
-            empty_string_is_null=False,
-        )
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise PackageUnreadable(f"{spec.path}: cannot read {spec.name!r}: {exc}") from None
-    missing = spec.schema.get("missingValues", [""])
-    missing = [m for m in missing if isinstance(m, str)] if isinstance(missing, list) else [""]
-    return frame.with_columns(
-        pl.when(pl.col(c).is_in(missing)).then(None).otherwise(pl.col(c)).alias(c)
-        for c in frame.columns
+    """Every cell as text, missing values (the schema's ``missingValues``) as null.
+
+    Read through the reader validation uses, so the package's encoding, dialect and
+    compression apply alike (a GB18030 or ``;``-delimited table diffs as it validates).
+    """
+    quiet = Findings(1)  # the first problem of each kind: enough to say why a read failed
+    source = xlsxsource.open_source(spec, quiet)
+    if not source.readable:
+        why = next((p.message for p in quiet.kept() if p.check in _UNREADABLE), "unreadable")
+        raise PackageUnreadable(f"{spec.path}: cannot read {spec.name!r}: {why}")
+    labels = source.labels or [
+        f.get("name") for f in spec.schema.get("fields") or [] if isinstance(f, dict)
+    ]
+    names = [
+        label if isinstance(label, str) and label else f"column{i + 1}"
+        for i, label in enumerate((list(labels) + [None] * source.width)[: source.width])
+    ]
+    frames = [frame.drop(ROW) for frame in source.batches(quiet)]
+    broken = [p.message for p in quiet.kept() if p.check in _UNREADABLE]
+    if broken:
+        raise PackageUnreadable(f"{spec.path}: cannot read {spec.name!r}: {broken[0]}")
+    if not frames:
+        return pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in dict.fromkeys(names)})
+    frame = pl.concat(frames)
+    renamed = dict(zip(frame.columns, names, strict=True))
+    seen: set[str] = set()
+    keep = []
+    for column, name in renamed.items():  # a repeated header name: its first column only
+        if name not in seen:
+            seen.add(name)
+            keep.append(column)
+    return (
+        frame.select(keep)
+        .rename({c: renamed[c] for c in keep})
+        .with_columns(pl.all().cast(pl.String))
     )
+
+
+_UNREADABLE = {"source-error", "limit-exceeded"}
 
 
 def _row_changes(old: ResourceSpec, new: ResourceSpec) -> TableChanges:

@@ -17,7 +17,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from .paths import is_remote, unsafe_reason
+from .paths import is_remote, open_regular, unsafe_reason
 from .report import Problem, make_problem
 
 CHUNK = 1 << 20
@@ -109,7 +109,7 @@ def _measure(file: Path, algorithm: str | None) -> tuple[int, str | None]:
     """The file's size and (if ``algorithm``) its hex digest, reading it 1 MiB at a time."""
     digest = hashlib.new(algorithm) if algorithm else None
     size = 0
-    with open(file, "rb") as handle:
+    with open_regular(file, "rb") as handle:  # a FIFO is refused, not waited on
         if digest is None:
             return os.fstat(handle.fileno()).st_size, None
         while chunk := handle.read(CHUNK):

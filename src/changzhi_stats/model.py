@@ -12,11 +12,15 @@ from pathlib import Path
 import polars as pl
 
 from . import statrules as st
-from .paths import unsafe_reason
+from .limits import MIB, describe_bytes
+from .paths import open_regular, unsafe_reason
 from .report import Findings, make_problem
 from .rules import typed
 from .tables import ROW, combined_hash, compact
 from .tableschema import key_fields
+
+# the largest source text read (for the quote checks): it is held in memory whole
+SOURCE_TEXT_BYTES = 64 * MIB
 
 
 @dataclass
@@ -157,7 +161,24 @@ def source_texts(sources: Loaded, base: Path, findings: Findings) -> dict[str, s
             )
             continue
         try:
-            texts[source_id] = (base / path).read_text(encoding="utf-8")
+            with open_regular(base / path, "rb") as handle:  # never a FIFO or a device
+                raw = handle.read(SOURCE_TEXT_BYTES + 1)
+            if len(raw) > SOURCE_TEXT_BYTES:
+                findings.add(
+                    make_problem(
+                        "limit-exceeded",
+                        resource=sources.name,
+                        row=row,
+                        field="path",
+                        what=f"source text {path!r} of {source_id!r} is over "
+                        f"{describe_bytes(SOURCE_TEXT_BYTES)}",
+                        limit=describe_bytes(SOURCE_TEXT_BYTES),
+                        consequence="it was not read; its quotes are not checked",
+                        hint="keep the text of the source only (a source text is held in memory)",
+                    )
+                )
+                continue
+            texts[source_id] = raw.decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             note = f"source text {path!r} of {source_id!r} cannot be read as UTF-8 text: {exc}"
             findings.add(

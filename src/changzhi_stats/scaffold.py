@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .errors import CzStatsError
 from .package import bundled_package_path, bundled_schemas_path
+from .paths import open_regular
 from .xlsxsource import _text
 
 XLSX_MEDIATYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,14 +40,24 @@ class ScaffoldRefused(CzStatsError):
     exit_code = 1
 
 
+class ScaffoldFailed(CzStatsError):
+    """The package could not be written (a read-only folder, a full disk): exit 2."""
+
+    exit_code = 2
+
+
 def init(folder: str | Path, observations: str | Path, region: str) -> Path:
     """Scaffold a package in ``folder`` (new or empty) from an observations CSV; returns the
     path of its ``datapackage.json``."""
     target = Path(folder)
     source = Path(observations)
-    if not re.fullmatch(r"\d{6}", region or ""):
+    if not isinstance(region, str) or not re.fullmatch(r"[0-9]{6}", region):  # ASCII digits
         raise ScaffoldRefused(f"region {region!r} is not a 6-digit GB/T 2260 code (e.g. 140400)")
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+    try:
+        taken = target.exists() and (not target.is_dir() or any(target.iterdir()))
+    except OSError as exc:
+        raise ScaffoldFailed(f"{target}: cannot look into it: {exc.strerror or exc}") from None
+    if taken:
         raise ScaffoldRefused(f"{target} exists and is not empty; choose a new folder")
     workbook = source.suffix.lower() == ".xlsx"
     if source.suffix.lower() in (".xls", ".xlsm", ".ods"):
@@ -55,6 +66,17 @@ def init(folder: str | Path, observations: str | Path, region: str) -> Path:
         header, rows = _read_sheet(source) if workbook else _read(source)
     except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:
         raise ScaffoldRefused(f"{source}: cannot read the observations: {exc}") from None
+    try:
+        return _scaffold(target, source, region, workbook, header, rows)
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        raise ScaffoldFailed(f"{target}: cannot write the package: {why}{where}") from None
+
+
+def _scaffold(
+    target: Path, source: Path, region: str, workbook: bool, header: list, rows: list
+) -> Path:
     observations_path = "data/observations.xlsx" if workbook else "data/observations.csv"
     schemas = {name: _schema(name) for name in TABLES}
     (target / "data").mkdir(parents=True, exist_ok=True)
@@ -127,7 +149,7 @@ def init(folder: str | Path, observations: str | Path, region: str) -> Path:
 
 
 def _read(path: Path) -> tuple[list[str], list[list[str]]]:
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+    with open_regular(path, "r", encoding="utf-8-sig", newline="") as handle:
         records = list(csv.reader(handle))
     if not records:
         raise csv.Error("the file is empty")
@@ -138,17 +160,26 @@ def _read_sheet(path: Path) -> tuple[list[str], list[list[str]]]:
     """The first sheet as the text a person sees in its cells."""
     import openpyxl
 
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # not a workbook
-        raise ValueError(f"not an .xlsx workbook ({exc})") from None
-    try:
-        records = [
-            ["" if c is None else _text(c) for c in row]
-            for row in book.worksheets[0].iter_rows(values_only=True)
-        ]
-    finally:
-        book.close()
+    with open_regular(path, "rb") as handle:
+        try:
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except Exception as exc:  # not a workbook
+            raise ValueError(f"not an .xlsx workbook ({exc})") from None
+        try:
+            if not book.worksheets:
+                raise ValueError("the workbook has no worksheet")
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()  # every row, whatever the sheet declares
+            records = [
+                ["" if c is None else _text(c) for c in row]
+                for row in sheet.iter_rows(values_only=True)
+            ]
+        except ValueError:
+            raise
+        except Exception as exc:  # a part cut short or malformed
+            raise ValueError(f"the workbook cannot be read ({type(exc).__name__}: {exc})") from None
+        finally:
+            book.close()
     if not records:
         raise ValueError("the first sheet is empty")
     return records[0], records[1:]

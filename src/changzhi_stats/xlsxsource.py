@@ -10,11 +10,14 @@ the row numbers are the sheet's own (the header is row 1), so a problem at row 7
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from collections.abc import Iterator
 
 import polars as pl
 
+from .limits import MIB, describe_bytes
 from .package import ResourceSpec
+from .paths import open_regular
 from .report import Findings, make_problem
 from .tables import ROW, TableSource, column, drop_blank_rows
 from .tableschema import missing_values
@@ -77,9 +80,18 @@ class XlsxSource(TableSource):
         self._open(findings)
 
     def _workbook(self):
+        """The workbook, read-only, from a regular file whose parts are within the limits."""
         import openpyxl  # imported late: only workbooks need it
 
-        return openpyxl.load_workbook(self.resource.path, read_only=True, data_only=True)
+        handle = open_regular(self.resource.path, "rb")  # a FIFO is refused, not waited on
+        try:
+            _check_parts(handle, self.resource.max_bytes)
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except BaseException:
+            handle.close()
+            raise
+        book._cz_handle = handle  # closed with the book (openpyxl leaves a file object open)
+        return book
 
     def _sheet(self, book, findings: Findings):
         wanted = sheet_of(self.resource)
@@ -104,19 +116,42 @@ class XlsxSource(TableSource):
     def _open(self, findings: Findings) -> None:
         try:
             book = self._workbook()
+        except PartTooLarge as exc:
+            findings.add(
+                make_problem(
+                    "limit-exceeded",
+                    resource=self.name,
+                    what=exc.what,
+                    limit=exc.limit,
+                    consequence="the workbook was not read",
+                    hint=exc.hint,
+                )
+            )
+            return
         except Exception as exc:  # not a zip, not a workbook, unreadable
             self._fail(
                 findings, f"{self.resource.path.name}: cannot be read as an .xlsx workbook: {exc}"
             )
             return
         try:
+            if not book.worksheets:
+                self._fail(findings, f"{self.resource.path.name}: the workbook has no worksheet")
+                return
             sheet = self._sheet(book, findings)
             if sheet is None:
                 return
             self.sheet_name = sheet.title
+            _every_cell(sheet)
             first = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), None)
+        except Exception as exc:  # a part cut short or malformed
+            self._fail(
+                findings,
+                f"{self.resource.path.name}: cannot be read as an .xlsx workbook: "
+                f"{type(exc).__name__}: {exc}",
+            )
+            return
         finally:
-            book.close()
+            _close(book)
         cells = [_text(v) for v in (first or ())]
         while cells and cells[-1] is None:
             cells.pop()
@@ -140,6 +175,7 @@ class XlsxSource(TableSource):
         book = self._workbook()
         try:
             sheet = book[self.sheet_name]
+            _every_cell(sheet)
             records: list[list] = []
             blank: list[list] = []  # empty rows, kept back: trailing ones are not data
             for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), 2):
@@ -170,13 +206,75 @@ class XlsxSource(TableSource):
             if records:
                 yield self._frame(records, findings)
         finally:
-            book.close()
+            _close(book)
 
     def _frame(self, records: list[list], findings: Findings) -> pl.DataFrame:
         names = [column(i) for i in range(self.width)]
         schema = {ROW: pl.Int64, **{n: pl.String for n in names}}
         frame = pl.DataFrame(records, schema=schema, orient="row")
         return drop_blank_rows(frame, names, self.resource, findings)
+
+
+class PartTooLarge(Exception):
+    """A part of the workbook over a limit (a ``limit-exceeded`` finding)."""
+
+    def __init__(self, what: str, limit: str, hint: str) -> None:
+        super().__init__(what)
+        self.what, self.limit, self.hint = what, limit, hint
+
+
+# The shared strings are read whole into memory when the workbook opens (60M strings took
+# gigabytes): their part is limited before openpyxl sees it.
+SHARED_STRINGS_BYTES = 256 * MIB
+
+
+def _check_parts(handle, file_bytes: int | None) -> None:
+    """Refuse a workbook whose parts unpack to more than the limits (checked in the zip's
+    directory, before anything is unpacked)."""
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # not a zip: openpyxl says so
+    finally:
+        handle.seek(0)
+    hint = "a workbook this large is better saved as CSV UTF-8"
+    for info in members:
+        if "sharedstrings" in info.filename.lower():
+            if info.file_size > SHARED_STRINGS_BYTES:
+                raise PartTooLarge(
+                    f"its shared strings unpack to {describe_bytes(info.file_size)}",
+                    describe_bytes(SHARED_STRINGS_BYTES),
+                    hint,
+                )
+    total = sum(info.file_size for info in members)
+    if file_bytes is not None and total > file_bytes:
+        raise PartTooLarge(
+            f"the workbook unpacks to {describe_bytes(total)}",
+            describe_bytes(file_bytes),
+            f"{hint}; or raise it with --max-file-bytes or Limits(file_bytes=...)",
+        )
+
+
+def _every_cell(sheet) -> None:
+    """Read every row and column the sheet holds, not the ``<dimension>`` it declares.
+
+    openpyxl's read-only mode trusts the declared dimension: a stale ``A1:J10`` over 31 rows
+    loses 21 of them silently, and ``A1:XFD1048576`` pads every row to 16,384 cells and the
+    sheet to a million rows. Forgetting it, rows and cells come as the sheet's XML has them.
+    """
+    reset = getattr(sheet, "reset_dimensions", None)
+    if reset is not None:
+        reset()
+
+
+def _close(book) -> None:
+    try:
+        book.close()
+    finally:
+        handle = getattr(book, "_cz_handle", None)
+        if handle is not None:
+            handle.close()
 
 
 def open_source(resource: ResourceSpec, findings: Findings) -> TableSource:
