@@ -398,3 +398,31 @@ def test_diff_reads_the_package_encoding_and_dialect(tmp_path: Path) -> None:
     assert changes.revised == [
         {"key": {"id": "1"}, "changes": {"name": {"old": "长治", "new": "长治市"}}}
     ]
+
+
+@pytest.mark.parametrize("which", ["datapackage.json", "schema.json"])
+def test_a_fifo_descriptor_or_schema_is_unreadable_not_a_hang(tmp_path: Path, which: str) -> None:
+    """The descriptor and the files it names are opened only when they are regular files."""
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    (folder / "t.csv").write_text("a\n1\n", encoding="utf-8")
+    descriptor = {
+        "name": "p",
+        "resources": [{"name": "t", "path": "t.csv", "schema": "schema.json"}],
+    }
+    if which == "schema.json":
+        (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    os.mkfifo(folder / which)
+    code = (
+        "import changzhi_stats as cz, sys\n"
+        "try:\n    r = cz.validate(sys.argv[1]); print('report', [e.message for e in r.errors])\n"
+        "except cz.PackageUnreadable as e:\n    print('unreadable', e)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(folder / "datapackage.json")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "Traceback" not in done.stderr
+    assert "regular file" in done.stdout

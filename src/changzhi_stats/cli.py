@@ -63,6 +63,7 @@ _LIMIT_HELP = {
     "rows": "Most data rows read per resource.",
     "columns": "Most columns per resource.",
     "cell_chars": "Longest cell, in characters.",
+    "resources": "Most resources in a package.",
 }
 
 
@@ -377,5 +378,5 @@ def extract(
     )
     text = _run(lambda progress: write(drafts, output))
     if output is None:
-        _echo(text, nl=False)
+        _echo(text.removesuffix("\n"))
     click.echo(f"proposed {len(drafts)} observation(s); name each indicator_id", err=True)

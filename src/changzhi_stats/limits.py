@@ -28,14 +28,14 @@ class Limits:
     resources: int = 1_000  # resources per package (each table costs a few milliseconds)
 
     def __post_init__(self) -> None:
-        for name in ALL_OPTIONS:
+        for name in OPTIONS:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"Limits.{name} must be a whole number of 1 or more")
 
     def raise_hint(self, name: str) -> str:
         """How the user raises limit ``name``: the CLI option and the API argument."""
-        return f"raise it with {ALL_OPTIONS[name]} or Limits({name}=...)"
+        return f"raise it with {OPTIONS[name]} or Limits({name}=...)"
 
 
 # limit -> the CLI option that raises it
@@ -46,9 +46,8 @@ OPTIONS = {
     "rows": "--max-rows",
     "columns": "--max-columns",
     "cell_chars": "--max-cell-chars",
+    "resources": "--max-resources",
 }
-# limits whose CLI option is not wired yet (cli.py builds its options from OPTIONS)
-ALL_OPTIONS = {**OPTIONS, "resources": "--max-resources"}
 
 _SIZE = re.compile(r"^\s*([0-9]+)\s*([KMG]i?B?|B)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "B": 1, "K": KIB, "M": MIB, "G": GIB}

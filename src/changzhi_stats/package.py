@@ -22,7 +22,7 @@ from . import integrity
 from .compression import COMPRESSIONS, compression_of, inner_suffix
 from .errors import PackageUnreadable
 from .limits import Limits, describe_bytes, json_depth
-from .paths import is_remote, unsafe_reason
+from .paths import is_remote, open_regular, unsafe_reason
 from .report import Problem, make_problem
 
 MAX_DESCRIPTOR_BYTES = Limits().descriptor_bytes  # the default; see Limits.descriptor_bytes
@@ -196,7 +196,7 @@ def _read_json(path: Path, *, what: str, limits: Limits) -> object:
                 describe_bytes(limits.descriptor_bytes),
                 limits.raise_hint("descriptor_bytes"),
             )
-        with open(path, "rb") as handle:  # read no more than the limit, even if it grew
+        with open_regular(path, "rb") as handle:  # read no more than the limit, even if it grew
             raw = handle.read(limits.descriptor_bytes + 1)
     except FileNotFoundError:
         raise PackageUnreadable(f"{path}: no such file") from None
