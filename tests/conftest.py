@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from changzhi_stats.package import bundled_package_path
+from changzhi_stats.package.descriptor import bundled_package_path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -18,7 +18,7 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 def _english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
     """Messages follow the locale (``--lang``'s default); tests assert on the English ones, so
     a Chinese locale on the machine running them is neutralised (tests that want zh say so)."""
-    from changzhi_stats.i18n import resolve
+    from changzhi_stats.report.i18n import resolve
 
     if resolve() != "en":
         monkeypatch.setenv("LC_ALL", "C.UTF-8")

@@ -28,9 +28,9 @@ from conftest import (
 )
 
 import changzhi_stats as cz
-from changzhi_stats.checks import CHECKS, ERROR, WARNING
-from changzhi_stats.limits import Limits
-from changzhi_stats.package import bundled_package_path
+from changzhi_stats.package.descriptor import bundled_package_path
+from changzhi_stats.package.limits import Limits
+from changzhi_stats.report.catalogue import CHECKS, ERROR, WARNING
 
 SOURCE_TEXT = "changzhi-press-release-2024-12-04.txt"  # the bundled source text
 GB_TEXT = "region_code,name_zh\n140400,长治市\n140403,潞州区\n"

@@ -7,11 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from changzhi_stats import distinct
-from changzhi_stats.engine import run
-from changzhi_stats.report import Findings
-from changzhi_stats.rules import Failure, Rule, build, typed
-from changzhi_stats.tables import ROW
+from changzhi_stats.engines.polars import distinct
+from changzhi_stats.engines.polars.builders import Failure, build, typed
+from changzhi_stats.engines.polars.run import run
+from changzhi_stats.report.problems import Findings
+from changzhi_stats.rules.core import Rule
+from changzhi_stats.sources.text import ROW
 
 PATTERN = Rule(
     "pattern-error",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from changzhi_stats.checks import CHECKS
+from changzhi_stats.report.catalogue import CHECKS
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,7 +12,7 @@ from conftest import places
 import changzhi_stats as cz
 from changzhi_stats.cli import main
 from changzhi_stats.extract import columns
-from changzhi_stats.package import bundled_package_path
+from changzhi_stats.package.descriptor import bundled_package_path
 
 BUNDLED = bundled_package_path().parent
 RELEASE = BUNDLED / "sources" / "changzhi-press-release-2024-12-04.txt"

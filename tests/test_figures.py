@@ -13,9 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import changzhi_stats as cz
-from changzhi_stats import statrules
-from changzhi_stats.figures import chinese_numeral, judge, parse_chinese, period_months, read
-from changzhi_stats.package import bundled_package_path
+from changzhi_stats.engines.polars import model_builders
+from changzhi_stats.package.descriptor import bundled_package_path
+from changzhi_stats.rules import model as statrules
+from changzhi_stats.rules.figures import chinese_numeral, judge, parse_chinese, period_months, read
 
 BUNDLED = bundled_package_path().parent
 
@@ -311,7 +312,7 @@ def test_vectorised_verdicts_agree_with_judge(rows: list[tuple]) -> None:
         schema=FRAME_COLUMNS,
         orient="row",
     )
-    verdicts = statrules.quote_verdicts(frame, {})[statrules.QUOTE_FIGURE].to_list()
+    verdicts = model_builders.quote_verdicts(frame, {})[statrules.QUOTE_FIGURE].to_list()
     for row, code in zip(rows, verdicts, strict=True):
         verdict = judge(row[0], row[1], row[2], row[3], None, row[4], row[5])
         expected = 0 if verdict is None else {"warning": 1, "error": 2}[verdict.level]

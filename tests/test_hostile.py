@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import changzhi_stats as cz
 from changzhi_stats import PackageUnreadable
 from changzhi_stats.cli import main
-from changzhi_stats.limits import Limits, json_depth, parse_size
+from changzhi_stats.package.limits import Limits, json_depth, parse_size
 
 
 @dataclass
@@ -424,8 +424,9 @@ def test_formula_cells_warn_and_publish_byte_for_byte(tmp_path: Path) -> None:
 def test_formula_rule_agrees_with_its_definition(text: str) -> None:
     import polars as pl
 
-    from changzhi_stats.fieldtypes import NUMBER
-    from changzhi_stats.rules import Rule, build
+    from changzhi_stats.engines.polars.builders import build
+    from changzhi_stats.engines.polars.fieldtypes import NUMBER
+    from changzhi_stats.rules.core import Rule
 
     frame = pl.DataFrame({"v": [text]})
     flagged = frame.select(

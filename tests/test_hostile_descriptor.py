@@ -159,7 +159,7 @@ def test_a_relative_profile_path_is_never_opened(
 
 def test_frictionless_safe_keeps_standard_profiles_and_drops_the_rest() -> None:
     """The helper verify.py and others can use before handing a descriptor to frictionless."""
-    from changzhi_stats.package import frictionless_safe
+    from changzhi_stats.package.descriptor import frictionless_safe
 
     descriptor = {
         "profile": "tabular-data-package",

@@ -22,9 +22,10 @@ import pytest
 from click.testing import CliRunner
 
 import changzhi_stats as cz
-from changzhi_stats import csvsource, paths
 from changzhi_stats.cli import main
+from changzhi_stats.package import paths
 from changzhi_stats.scaffold import ScaffoldFailed, ScaffoldRefused, init
+from changzhi_stats.sources import csv as csvsource
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 FIELDS = [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}]
@@ -115,7 +116,7 @@ def test_a_source_text_over_the_limit_is_a_finding(
     package_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A source text is held whole in memory: one over the limit is not read at all."""
-    from changzhi_stats import model
+    from changzhi_stats.engines.polars import enrich as model
 
     monkeypatch.setattr(model, "SOURCE_TEXT_BYTES", 16)
     report = cz.validate(package_copy)
@@ -182,7 +183,7 @@ def test_a_huge_declared_dimension_is_not_padded(tmp_path: Path) -> None:
 def test_shared_strings_over_the_limit_are_refused_before_reading(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from changzhi_stats import xlsxsource
+    from changzhi_stats.sources import xlsx as xlsxsource
 
     monkeypatch.setattr(xlsxsource, "SHARED_STRINGS_BYTES", 1024)
     strings = b"<sst>" + b"<si><t>x</t></si>" * 100 + b"</sst>"

@@ -22,13 +22,14 @@ from click.testing import CliRunner
 from conftest import write_package
 
 import changzhi_stats as cz
-from changzhi_stats import PublishFailed, PublishRefused, writers
+from changzhi_stats import PublishFailed, PublishRefused
 from changzhi_stats.cli import main
-from changzhi_stats.limits import Limits
-from changzhi_stats.verify import verify
+from changzhi_stats.package.limits import Limits
+from changzhi_stats.release import writers
+from changzhi_stats.release.verify import verify
 
-publish_module = importlib.import_module("changzhi_stats.publish")
-verify_module = importlib.import_module("changzhi_stats.verify")
+publish_module = importlib.import_module("changzhi_stats.release.publish")
+verify_module = importlib.import_module("changzhi_stats.release.verify")
 
 
 @pytest.fixture(autouse=True)

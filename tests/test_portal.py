@@ -16,8 +16,8 @@ from conftest import ROOT, read_rows, set_cell, write_rows
 
 import changzhi_stats as cz
 from changzhi_stats.cli import main
-from changzhi_stats.package import bundled_package_path
-from changzhi_stats.sdmx import period_bounds, sdmx_time_period
+from changzhi_stats.package.descriptor import bundled_package_path
+from changzhi_stats.release.sdmx import period_bounds, sdmx_time_period
 
 SPEC = ROOT.parent / "shared" / "spec" / "dcat-ap-3.0.1"
 BASE_URL = "https://data.example.org/changzhi/releases"

@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import changzhi_stats as cz
-from changzhi_stats.checks import CHECKS
-from changzhi_stats.package import bundled_package_path
+from changzhi_stats.package.descriptor import bundled_package_path
+from changzhi_stats.report.catalogue import CHECKS
 
 PUBLISHED = dt.date(2024, 12, 4)
 # indicator id -> (measure, unit, unit kind, multiplier)

@@ -24,9 +24,9 @@ from conftest import read_rows, set_cell
 
 from changzhi_stats import PublishFailed, PublishRefused, Release, Report, publish
 
-# ``changzhi_stats.publish`` is the function; the module is reached through sys.modules
-publish_module = importlib.import_module("changzhi_stats.publish")
-writers_module = importlib.import_module("changzhi_stats.writers")
+# ``changzhi_stats.release.publish`` is the function; the module is reached through sys.modules
+publish_module = importlib.import_module("changzhi_stats.release.publish")
+writers_module = importlib.import_module("changzhi_stats.release.writers")
 RESOURCES = ("observations", "indicators", "regions", "units", "sources")
 ARROW_TYPES = {
     "number": pa.float64(),
@@ -459,8 +459,8 @@ def test_failure_at_the_final_rename_leaves_nothing(
 
 SLOW_PUBLISH = """
 import importlib, sys, time
-p = importlib.import_module("changzhi_stats.publish")
-w = importlib.import_module("changzhi_stats.writers")
+p = importlib.import_module("changzhi_stats.release.publish")
+w = importlib.import_module("changzhi_stats.release.writers")
 original = w._Output.write
 def slow(*args, **kwargs):
     original(*args, **kwargs)
@@ -509,7 +509,7 @@ def test_killed_publish_leaves_no_version_and_next_publish_cleans_up(
 
 RACING_PUBLISH = """
 import importlib, os, sys, time
-w = importlib.import_module("changzhi_stats.writers")
+w = importlib.import_module("changzhi_stats.release.writers")
 original = w._Output.write
 def slow(*args, **kwargs):
     time.sleep(0.05)

@@ -43,7 +43,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import changzhi_stats as cz
-from changzhi_stats.figures import judge
+from changzhi_stats.rules.figures import judge
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "schemas"
@@ -906,7 +906,9 @@ def batches_of(size: int | None):
     loads, so patching ``csvsource.BATCH_BYTES`` has no effect: patch the constructor instead.
     Yields a list of (resource, first row, last row) of every batch read.
     """
-    from changzhi_stats import csvsource  # the hook only: the test checks through validate()
+    from changzhi_stats.sources import (
+        csv as csvsource,  # the hook only: the test checks through validate()
+    )
 
     seen: list[tuple[str, int, int]] = []
     init, batches = csvsource.CsvSource.__init__, csvsource.CsvSource.batches
@@ -932,7 +934,9 @@ def batches_of(size: int | None):
 def remembering_every_value(on: bool = True):
     """Make validate() remember the passing values of every column, however rarely they repeat
     (it otherwise checks such columns cell by cell), so small packages exercise that path too."""
-    from changzhi_stats import distinct  # the hook only: the test checks through validate()
+    from changzhi_stats.engines.polars import (
+        distinct,  # the hook only: the test checks through validate()
+    )
 
     with pytest.MonkeyPatch.context() as patch:
         if on:
@@ -1139,7 +1143,8 @@ def test_many_batches_equal_reference(
     that keeps a file of millions of distinct ones in bounded memory), and when the passing
     values of every column are remembered, however rarely they repeat."""
     # the hooks only: the test checks through validate()
-    from changzhi_stats import distinct, model
+    from changzhi_stats.engines.polars import distinct
+    from changzhi_stats.engines.polars import enrich as model
 
     if isinstance(remembered, int):
         monkeypatch.setattr(model, "REMEMBERED", remembered)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from changzhi_stats.package import bundled_package_path, bundled_schemas_path
+from changzhi_stats.package.descriptor import bundled_package_path, bundled_schemas_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "schemas"

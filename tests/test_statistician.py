@@ -15,10 +15,11 @@ from click.testing import CliRunner
 from conftest import observation_row, read_rows, set_cell, write_rows
 
 import changzhi_stats as cz
-from changzhi_stats import i18n, releasepage
-from changzhi_stats.checks import CHECKS
 from changzhi_stats.cli import main
-from changzhi_stats.package import bundled_package_path
+from changzhi_stats.package.descriptor import bundled_package_path
+from changzhi_stats.release import page as releasepage
+from changzhi_stats.report import i18n
+from changzhi_stats.report.catalogue import CHECKS
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
@@ -34,7 +35,7 @@ def placeholders(template: str) -> set[str]:
 def test_every_check_has_a_title_and_template_in_both_languages(code: str) -> None:
     spec = CHECKS[code]
     assert spec.title.strip() and spec.template.strip(), f"{code}: no English title or template"
-    assert code in i18n.ZH, f"{code}: no zh-CN title and template in changzhi_stats.i18n.ZH"
+    assert code in i18n.ZH, f"{code}: no zh-CN title and template in changzhi_stats.report.i18n.ZH"
     title, template = i18n.ZH[code]
     assert title.strip() and template.strip(), f"{code}: empty zh-CN title or template"
     assert placeholders(template) == placeholders(spec.template), code

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import changzhi_stats as cz
-from changzhi_stats import csvsource
+from changzhi_stats.sources import csv as csvsource
 
 BLOCK = 64 << 10
 

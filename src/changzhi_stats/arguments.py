@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 
-from .errors import UsageError
-from .limits import Limits
+from changzhi_stats.errors import UsageError
+from changzhi_stats.package.limits import Limits
 
 
 def _given(value: object) -> str:
@@ -98,7 +98,7 @@ def check_publish(
     limits_: object,
     allow_remote: object,
 ) -> None:
-    """The arguments of :func:`changzhi_stats.publish`."""
+    """The arguments of :func:`changzhi_stats.release.publish`."""
     check_validate(
         source,
         max_errors=max_errors,
@@ -122,7 +122,7 @@ def check_paths(**values: object) -> None:
 
 def check_report(report: object, package_path: object) -> None:
     """The arguments of :func:`changzhi_stats.html_report`."""
-    from .report import Report
+    from changzhi_stats.report.problems import Report
 
     if not isinstance(report, Report):
         raise UsageError(f"report must be a changzhi_stats.Report, not {_given(report)}")

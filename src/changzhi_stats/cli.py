@@ -10,17 +10,17 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .diff import diff as diff_packages
-from .errors import CzStatsError, PublishRefused
-from .htmlreport import html_report
-from .limits import OPTIONS, Limits, describe_bytes, parse_size
-from .progress import TerminalProgress
-from .publish import publish as publish_package
-from .report import DEFAULT_MAX_ERRORS
-from .scaffold import init as scaffold_package
-from .validate import validate as validate_package
-from .verify import verify as verify_release
+from changzhi_stats import __version__
+from changzhi_stats.errors import CzStatsError, PublishRefused
+from changzhi_stats.html_report import html_report
+from changzhi_stats.package.limits import OPTIONS, Limits, describe_bytes, parse_size
+from changzhi_stats.release.diff import diff as diff_packages
+from changzhi_stats.release.publish import publish as publish_package
+from changzhi_stats.release.verify import verify as verify_release
+from changzhi_stats.report.problems import DEFAULT_MAX_ERRORS
+from changzhi_stats.report.progress import TerminalProgress
+from changzhi_stats.scaffold import init as scaffold_package
+from changzhi_stats.validate import validate as validate_package
 
 _FORMAT = click.option(
     "--format",
@@ -368,8 +368,8 @@ def extract(
     and period; indicator_id is left for you to name. The CSV is what `cz-stats init --from`
     takes. Exit 0 written, 2 SOURCE unreadable.
     """
-    from .extract import extract as extract_drafts
-    from .extract import write
+    from changzhi_stats.extract import extract as extract_drafts
+    from changzhi_stats.extract import write
 
     drafts = _run(
         lambda progress: extract_drafts(

@@ -1,6 +1,6 @@
 """``cz-stats extract SOURCE.txt``: draft observations from the text of a press release.
 
-Every figure the text states (the grammar of :mod:`changzhi_stats.figures`, the one the
+Every figure the text states (the grammar of :mod:`changzhi_stats.rules.figures`, the one the
 ``value-not-in-quote`` check reads quotes with) becomes one row of an observations CSV with the
 model's columns: the clause that states it, verbatim, as ``source_quote``; its value, unit,
 unit_multiplier and comparator as written; the period from the period word of its sentence
@@ -17,9 +17,9 @@ import json
 import re
 from pathlib import Path
 
-from .errors import CzStatsError
-from .figures import Figure, read
-from .package import bundled_schemas_path
+from changzhi_stats.errors import CzStatsError
+from changzhi_stats.package.descriptor import bundled_schemas_path
+from changzhi_stats.rules.figures import Figure, read
 
 _SENTENCE = re.compile(r"[^。！？!?\n]+")
 _CLAUSE_END = re.compile(r"[，；;：:]|,(?!\d{3})")
@@ -147,7 +147,7 @@ def _quote(sentence: str, figures: tuple[Figure, ...], index: int) -> str:
 
 
 def _is_period_clause(text: str) -> bool:
-    from .figures import period_words
+    from changzhi_stats.rules.figures import period_words
 
     words = period_words(text)
     if not words:

@@ -17,10 +17,10 @@ import re
 import shutil
 from pathlib import Path
 
-from .errors import CzStatsError
-from .package import bundled_package_path, bundled_schemas_path
-from .paths import open_regular
-from .xlsxsource import _text
+from changzhi_stats.errors import CzStatsError
+from changzhi_stats.package.descriptor import bundled_package_path, bundled_schemas_path
+from changzhi_stats.package.paths import open_regular
+from changzhi_stats.sources.xlsx import _text
 
 XLSX_MEDIATYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

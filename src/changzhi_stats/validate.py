@@ -17,16 +17,22 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from . import arguments, distinct, engine, i18n, statrules
-from .csvsource import CsvSource
-from .limits import Limits, describe_bytes
-from .model import Loaded, enrich
-from .package import PackageSpec, ResourceSpec, load_package
-from .report import DEFAULT_MAX_ERRORS, Findings, Report, make_problem
-from .rules import Rule, build, typed
-from .tables import ROW, column, combined_hash, compact
-from .tableschema import Plan, fields_of, key_fields, plan
-from .xlsxsource import locate, open_source
+from changzhi_stats import arguments
+from changzhi_stats.engines.polars import distinct
+from changzhi_stats.engines.polars import run as engine
+from changzhi_stats.engines.polars.builders import build, typed
+from changzhi_stats.engines.polars.enrich import Loaded, enrich
+from changzhi_stats.errors import CzStatsError
+from changzhi_stats.package.descriptor import PackageSpec, ResourceSpec, load_package
+from changzhi_stats.package.limits import Limits, describe_bytes
+from changzhi_stats.report import i18n
+from changzhi_stats.report.problems import DEFAULT_MAX_ERRORS, Findings, Report, make_problem
+from changzhi_stats.rules import model as statrules
+from changzhi_stats.rules.core import Rule
+from changzhi_stats.rules.tableschema import Plan, fields_of, key_fields, plan
+from changzhi_stats.sources.csv import CsvSource
+from changzhi_stats.sources.text import ROW, column, combined_hash, compact
+from changzhi_stats.sources.xlsx import locate, open_source
 
 # Called with (resource name, checked batch, field names, the codelists) for every batch.
 Sink = Callable[[str, pl.DataFrame, list[str], dict[str, Loaded]], None]
@@ -49,7 +55,7 @@ def validate(
     Bad data never raises: it is in the report. :class:`~changzhi_stats.errors.PackageUnreadable`
     means the descriptor could not be read at all (missing, over its limits); one that is not
     valid JSON is a ``package-error`` in the report. ``limits`` bounds what is read (see
-    :class:`~changzhi_stats.limits.Limits`); ``allow_remote`` reports URLs as
+    :class:`~changzhi_stats.package.limits.Limits`); ``allow_remote`` reports URLs as
     ``remote-not-supported`` rather than ``unsafe-path`` (they are not fetched either way).
     ``lang`` (``"en"`` or ``"zh"``) is the language of the messages; default: the locale.
     """
@@ -108,16 +114,7 @@ def check_package(
     Returns the report and the tables read whole (the codelists).
     """
     tables = [t for r in package.resources if (t := _open(r, findings, package.limits)) is not None]
-    lookups = _lookup_names(tables)
-    loaded: dict[str, Loaded] = {}
-    for table in tables:
-        if table.name in lookups:
-            frames = list(_prepared(table, findings))
-            # "diagonal": a batch with short rows has __absent__ columns the others lack
-            frame = pl.concat(frames, how="diagonal") if frames else _empty(table)
-            table.loaded = loaded[table.name] = Loaded(
-                table.name, frame, table.resource.schema, table.fields
-            )
+    loaded = _load_lookups(tables, findings)
     total_bytes = sum(_size(t.resource) for t in tables)
     done_bytes = done_rows = 0
     cache: dict = {}
@@ -147,6 +144,61 @@ def check_package(
         package=str(package.descriptor_path),
     )
     return report, loaded
+
+
+def _load_lookups(tables: list[_Table], findings: Findings) -> dict[str, Loaded]:
+    """Read whole, first, the tables that others join to or check keys against."""
+    lookups = _lookup_names(tables)
+    loaded: dict[str, Loaded] = {}
+    for table in tables:
+        if table.name in lookups:
+            frames = list(_prepared(table, findings))
+            # "diagonal": a batch with short rows has __absent__ columns the others lack
+            frame = pl.concat(frames, how="diagonal") if frames else _empty(table)
+            table.loaded = loaded[table.name] = Loaded(
+                table.name, frame, table.resource.schema, table.fields
+            )
+    return loaded
+
+
+@dataclass
+class TableRules:
+    """Everything the engine runs on one table, for use outside a validation run (pandera)."""
+
+    name: str
+    fields: list[str]
+    typed: dict[str, pl.Expr]
+    rules: list[Rule]
+    schema: dict
+    lookups: dict[str, Loaded]
+    base: Path
+
+    def enrich(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` (row numbers, raw and typed columns) with the model's lookup columns."""
+        table = Loaded(self.name, frame, self.schema, self.fields)
+        return enrich(table, self.lookups, self.base, Findings(0), {})
+
+
+def table_rules(source: str | Path | None, resource: str) -> TableRules:
+    """The rules of ``resource`` as the engine would run them on a file with every column."""
+    package = load_package(source)
+    quiet = Findings(0)
+    tables = [t for r in package.resources if (t := _open(r, quiet, package.limits)) is not None]
+    table = next((t for t in tables if t.name == resource), None)
+    if table is None:
+        names = ", ".join(repr(r.name) for r in package.resources) or "none"
+        raise CzStatsError(
+            f"{package.descriptor_path}: no readable resource {resource!r} (resources: {names})"
+        )
+    loaded = _load_lookups(tables, quiet)
+    fk_rules = _foreign_key_rules(table, loaded, quiet)
+    fields = [table.fields[i] for i in table.kept]
+    result = TableRules(
+        table.name, fields, dict(table.plan.typed), [], table.resource.schema, loaded, package.base
+    )
+    probe = result.enrich(_empty(table))
+    result.rules = [*table.plan.rules, *fk_rules, *statrules.applicable(set(probe.columns))]
+    return result
 
 
 def _at_least_one(frames, table: _Table) -> Iterator[pl.DataFrame]:

@@ -1,0 +1,216 @@
+"""The indicator model's lookups: join each observation to its indicator, unit and source.
+
+Tables are found through the observation table's foreign keys (falling back to the model's
+resource names), so the statistical rules follow whatever a package declares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from changzhi_stats.engines.polars import model_builders
+from changzhi_stats.engines.polars.builders import typed
+from changzhi_stats.package.limits import MIB, describe_bytes
+from changzhi_stats.package.paths import open_regular, unsafe_reason
+from changzhi_stats.report.problems import Findings, make_problem
+from changzhi_stats.rules import model as st
+from changzhi_stats.rules.tableschema import key_fields
+from changzhi_stats.sources.text import ROW, combined_hash, compact
+
+# the largest source text read (for the quote checks): it is held in memory whole
+SOURCE_TEXT_BYTES = 64 * MIB
+
+
+@dataclass
+class Loaded:
+    """A table ready for checking: raw and typed columns, its schema, and what it is called."""
+
+    name: str
+    frame: pl.DataFrame
+    schema: dict
+    fields: list[str]
+
+
+def lookup_table(
+    table: Loaded, field: str, tables: dict[str, Loaded], default: str
+) -> Loaded | None:
+    """The table ``field`` of ``table`` refers to by a foreign key, else one called ``default``."""
+    for fk in table.schema.get("foreignKeys") or []:
+        if isinstance(fk, dict) and key_fields(fk.get("fields")) == (field,):
+            reference = fk.get("reference") or {}
+            target = reference.get("resource") if isinstance(reference, dict) else None
+            if isinstance(target, str) and target in tables:
+                return tables[target]
+    return tables.get(default)
+
+
+def _typed_or_raw(table: Loaded, name: str) -> pl.Expr:
+    return typed(name) if f"__typed__{name}" in table.frame.columns else pl.col(name)
+
+
+REMEMBERED = 1 << 20  # distinct periods, and (source, quote) pairs, kept across batches
+_NO_HASHES = pl.Series([], dtype=pl.UInt64)
+
+
+def enrich(
+    table: Loaded, tables: dict[str, Loaded], base: Path, findings: Findings, cache: dict
+) -> pl.DataFrame:
+    """Add the ``__`` lookup columns the statistical rules need, where the package has them.
+
+    ``cache`` keeps what is built once per package across batches: the source texts, the
+    codelists as joined, the facts of the periods seen.
+    """
+    frame = table.frame
+    columns = set(frame.columns)
+    if "__typed__value" in columns and frame.schema["__typed__value"].is_numeric():
+        frame = frame.with_columns(pl.col("__typed__value").cast(pl.Float64).alias(st.VALUE))
+    if "period" in columns:
+        frame = _with_period_facts(frame, cache)
+    if "indicator_id" in columns:
+        indicators = lookup_table(table, "indicator_id", tables, "indicators")
+        if indicators is not None and indicators is not table:
+            wanted = {"measure": st.MEASURE, "unit": st.IND_UNIT, "unit_multiplier": st.IND_MULT}
+            frame = _join(frame, indicators, "indicator_id", wanted, cache)
+    if "unit" in columns:
+        units = lookup_table(table, "unit", tables, "units")
+        if units is not None and units is not table:
+            frame = _join(frame, units, "unit", {"kind": st.UNIT_KIND}, cache)
+    if "source_id" in columns:
+        sources = lookup_table(table, "source_id", tables, "sources")
+        if sources is not None and sources is not table:
+            frame = _join(frame, sources, "source_id", {"published": st.PUBLISHED}, cache)
+            if "source_quote" in columns:
+                if sources.name not in cache:
+                    cache[sources.name] = source_texts(sources, base, findings)
+                texts = cache[sources.name]
+                frame = _quote_flags(frame, texts, cache)
+    if "source_quote" in columns and st.VALUE in frame.columns:  # value ↔ quote
+        frame = model_builders.quote_verdicts(frame, cache)
+    return frame
+
+
+def _with_period_facts(frame: pl.DataFrame, cache: dict) -> pl.DataFrame:
+    """The frame with the facts of each row's period; a batch parses only periods new to it.
+
+    The join with the facts already known comes first: in a long table it is usually all that
+    is needed, and its misses are the new periods. At most :data:`REMEMBERED` periods are kept
+    across batches, so a file of millions of distinct (even invalid) periods cannot grow
+    memory: beyond that each batch parses its own.
+    """
+    known: pl.DataFrame | None = cache.get("periods")
+    if known is None:
+        periods = frame["period"]
+    else:
+        joined = frame.join(known, on="period", how="left", maintain_order="left")
+        # every known period has a fact, so a miss shows as one more null (null counts are free)
+        if joined[st.PERIOD_OK].null_count() == joined["period"].null_count():
+            return joined
+        missed = joined.filter(pl.col(st.PERIOD_OK).is_null() & pl.col("period").is_not_null())
+        periods = missed["period"]
+    fresh = model_builders.period_facts(periods)
+    facts = fresh if known is None else pl.concat([known, fresh])
+    if facts.height <= REMEMBERED:
+        cache["periods"] = facts = compact(facts)  # it outlives the batch it came from
+    return frame.join(facts, on="period", how="left", maintain_order="left")
+
+
+def _join(
+    frame: pl.DataFrame, other: Loaded, key: str, wanted: dict[str, str], cache: dict
+) -> pl.DataFrame:
+    if key not in other.frame.columns:
+        return frame
+    cached = ("lookup", other.name, key, tuple(wanted.items()))
+    right = cache.get(cached)
+    if right is None:  # built once: every batch joins the same codelist
+        present = {name: alias for name, alias in wanted.items() if name in other.frame.columns}
+        right = cache[cached] = (
+            other.frame.select(
+                pl.col(key), *[_typed_or_raw(other, n).alias(a) for n, a in present.items()]
+            )
+            .filter(pl.col(key).is_not_null())
+            .unique(subset=key, keep="first", maintain_order=True)
+        )
+    if right.width == 1:
+        return frame  # the codelist has none of the wanted columns
+    return frame.join(right, on=key, how="left", maintain_order="left")
+
+
+def source_texts(sources: Loaded, base: Path, findings: Findings) -> dict[str, str]:
+    """The stored text of each source, read only from inside the package folder."""
+    if not {"source_id", "path"} <= set(sources.frame.columns):
+        return {}
+    texts: dict[str, str] = {}
+    rows = sources.frame.select(ROW, "source_id", "path").iter_rows()
+    for row, source_id, path in rows:
+        if source_id is None or path is None or source_id in texts:
+            continue  # a repeated source_id (itself reported) keeps its first row, like lookups
+        why = unsafe_reason(path, base)
+        if why:
+            findings.add(
+                make_problem(
+                    "unsafe-path",
+                    resource=sources.name,
+                    row=row,
+                    field="path",
+                    value=path,
+                    path=path,
+                    why=why,
+                )
+            )
+            continue
+        try:
+            with open_regular(base / path, "rb") as handle:  # never a FIFO or a device
+                raw = handle.read(SOURCE_TEXT_BYTES + 1)
+            if len(raw) > SOURCE_TEXT_BYTES:
+                findings.add(
+                    make_problem(
+                        "limit-exceeded",
+                        resource=sources.name,
+                        row=row,
+                        field="path",
+                        what=f"source text {path!r} of {source_id!r} is over "
+                        f"{describe_bytes(SOURCE_TEXT_BYTES)}",
+                        limit=describe_bytes(SOURCE_TEXT_BYTES),
+                        consequence="it was not read; its quotes are not checked",
+                        hint="keep the text of the source only (a source text is held in memory)",
+                    )
+                )
+                continue
+            texts[source_id] = raw.decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            note = f"source text {path!r} of {source_id!r} cannot be read as UTF-8 text: {exc}"
+            findings.add(
+                make_problem(
+                    "source-error",
+                    resource=sources.name,
+                    row=row,
+                    field="path",
+                    value=path,
+                    note=note,
+                )
+            )
+    return texts
+
+
+def _quote_flags(frame: pl.DataFrame, texts: dict[str, str], cache: dict) -> pl.DataFrame:
+    """True where the quote is found verbatim (or cannot be judged: no text, no quote).
+
+    Quotes repeat across millions of rows: each distinct (source, quote) pair is looked up once,
+    by its 64-bit hash, and up to :data:`REMEMBERED` verdicts are kept for later batches.
+    """
+    pair = combined_hash([pl.col("source_id"), pl.col("source_quote")])
+    hashed = frame.select(pair.alias("h"), "source_id", "source_quote")
+    known, bad = cache.get("quotes", (_NO_HASHES, _NO_HASHES))
+    fresh = hashed.filter(~pl.col("h").is_in(known.implode())).unique(subset="h", keep="first")
+    wrong = [
+        h
+        for h, sid, quote in fresh.iter_rows()
+        if not (sid not in texts or quote is None or quote in texts[sid])
+    ]
+    bad = pl.concat([bad, pl.Series(wrong, dtype=pl.UInt64)])
+    if known.len() + fresh.height <= REMEMBERED:
+        cache["quotes"] = (pl.concat([known, fresh["h"]]), bad)
+    return frame.with_columns(hashed["h"].is_in(bad.implode()).not_().alias(st.QUOTE_OK))

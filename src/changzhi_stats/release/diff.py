@@ -1,0 +1,538 @@
+"""``diff()``: what changed between two releases or packages, and the version bump it calls for.
+
+Rows are matched by the table's primary key (tables without one are compared as whole rows);
+numbers are compared as numbers, so ``12.50`` and ``12.5`` are the same figure. A field removed,
+renamed or retyped, a resource removed, or a changed primary or foreign key is *breaking*
+(major); rows added, removed or revised, a field or resource added are *minor*; descriptive
+metadata alone is a *patch*.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from changzhi_stats import arguments
+from changzhi_stats.errors import PackageUnreadable
+from changzhi_stats.package.descriptor import PackageSpec, ResourceSpec, load_package
+from changzhi_stats.report.problems import Findings
+from changzhi_stats.rules.tableschema import key_fields
+from changzhi_stats.sources import xlsx as xlsxsource
+from changzhi_stats.sources.text import ROW
+
+BUMPS = ("major", "minor", "patch")
+NUMERIC = {"number", "integer", "year"}
+# descriptor keys a release rewrites or that always change: not "metadata changes"
+IGNORED_KEYS = {"resources", "version", "created", "profile", "$schema"}
+RESOURCE_META = ("title", "description", "licenses", "sources")
+TEXT_LIMIT = 20  # rows shown per kind and resource in text and Markdown; JSON lists them all
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: where it is, whether a release or a package, its version."""
+
+    path: str
+    kind: str
+    version: str | None
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "kind": self.kind, "version": self.version}
+
+
+@dataclass
+class TableChanges:
+    """Rows added, removed and revised in one resource."""
+
+    key: list[str] | None
+    added: list[dict] = field(default_factory=list)
+    removed: list[dict] = field(default_factory=list)
+    revised: list[dict] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.revised)
+
+    def to_dict(self) -> dict:
+        return {
+            "key": self.key,
+            "added": self.added,
+            "removed": self.removed,
+            "revised": self.revised,
+        }
+
+
+@dataclass
+class Diff:
+    """The result of :func:`diff`; ``to_dict()`` is what ``cz-stats diff --format json`` prints."""
+
+    old: Side | None
+    new: Side
+    tables: dict[str, TableChanges] = field(default_factory=dict)
+    schema: list[dict] = field(default_factory=list)
+    metadata: list[dict] = field(default_factory=list)
+    initial_rows: dict[str, int] | None = None  # a first release: rows per resource, not listed
+
+    @property
+    def identical(self) -> bool:
+        return self.old is not None and not (
+            self.schema or self.metadata or any(not t.empty for t in self.tables.values())
+        )
+
+    @property
+    def bump(self) -> str | None:
+        """The semantic version bump these changes call for (None: nothing changed)."""
+        if self.old is None:
+            return None
+        if any(change["breaking"] for change in self.schema):
+            return "major"
+        if self.schema or any(not t.empty for t in self.tables.values()):
+            return "minor"
+        return "patch" if self.metadata else None
+
+    @property
+    def proposed_version(self) -> str | None:
+        base = self.old.version if self.old else None
+        if self.bump is None or not base:
+            return None
+        try:
+            return next_version(base, self.bump)
+        except ValueError:
+            return None
+
+    def summary(self) -> dict:
+        if self.initial_rows is not None:
+            added = sum(self.initial_rows.values())
+            return {"added": added, "removed": 0, "revised": 0, "schema": 0, "metadata": 0}
+        return {
+            "added": sum(len(t.added) for t in self.tables.values()),
+            "removed": sum(len(t.removed) for t in self.tables.values()),
+            "revised": sum(len(t.revised) for t in self.tables.values()),
+            "schema": len(self.schema),
+            "metadata": len(self.metadata),
+        }
+
+    def to_dict(self) -> dict:
+        result = {
+            "old": self.old.to_dict() if self.old else None,
+            "new": self.new.to_dict(),
+            "identical": self.identical,
+            "bump": self.bump,
+            "proposed_version": self.proposed_version,
+            "summary": self.summary(),
+            "resources": {name: t.to_dict() for name, t in self.tables.items() if not t.empty},
+            "schema": self.schema,
+            "metadata": self.metadata,
+        }
+        if self.initial_rows is not None:
+            result["initial"] = True
+            result["rows"] = dict(self.initial_rows)
+        return result
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    # --- for people ---------------------------------------------------------------------------
+
+    def to_text(self) -> str:
+        lines = [
+            f"old: {_side_text(self.old)}",
+            f"new: {_side_text(self.new)}",
+        ]
+        for name, table in self.tables.items():
+            if table.empty:
+                continue
+            lines.append(
+                f"{name}: {len(table.added)} added, {len(table.removed)} removed, "
+                f"{len(table.revised)} revised"
+            )
+            for sign, rows in (("+", table.added), ("-", table.removed)):
+                for row in rows[:TEXT_LIMIT]:
+                    lines.append(f"  {sign} {_row_text(row, table.key)}")
+                if len(rows) > TEXT_LIMIT:
+                    lines.append(f"  {sign} … and {len(rows) - TEXT_LIMIT} more")
+            for change in table.revised[:TEXT_LIMIT]:
+                what = "; ".join(
+                    f"{f}: {_cell(c['old'])} -> {_cell(c['new'])}"
+                    for f, c in change["changes"].items()
+                )
+                lines.append(f"  ~ {_key_text(change['key'])}: {what}")
+            if len(table.revised) > TEXT_LIMIT:
+                lines.append(f"  ~ … and {len(table.revised) - TEXT_LIMIT} more")
+        for change in self.schema:
+            flag = " (breaking)" if change["breaking"] else ""
+            lines.append(f"schema: {_schema_text(change)}{flag}")
+        for change in self.metadata:
+            lines.append(
+                f"metadata: {change['path']}: {_short(change['old'])} -> {_short(change['new'])}"
+            )
+        if self.identical:
+            lines.append("no differences")
+        elif self.bump:
+            to = self.proposed_version
+            shown = f" ({self.old.version} -> {to})" if to else ""
+            lines.append(f"proposed bump: {self.bump}{shown}")
+        return "\n".join(lines)
+
+    def to_markdown(self) -> str:
+        """``CHANGES.md``: the changes of a release against the previous one, for people."""
+        title = f"# Changes in {self.new.version}"
+        if self.initial_rows is not None or self.old is None:
+            rows = self.initial_rows or {}
+            body = [
+                title,
+                "",
+                "First release: there is no previous release to compare with.",
+                "",
+                *[f"- `{name}`: {count} row(s)" for name, count in rows.items()],
+            ]
+            return "\n".join(body) + "\n"
+        s = self.summary()
+        body = [
+            title,
+            "",
+            f"Against release {self.old.version}. Version bump: **{self.bump or 'none'}**.",
+            "",
+            f"- rows added: {s['added']}, removed: {s['removed']}, revised: {s['revised']}",
+            f"- schema changes: {s['schema']}; metadata changes: {s['metadata']}",
+        ]
+        for name, table in self.tables.items():
+            if table.empty:
+                continue
+            body += ["", f"## `{name}`", ""]
+            if table.revised:
+                body += ["Revised:", "", "| key | field | old | new |", "|---|---|---|---|"]
+                for change in table.revised[:TEXT_LIMIT]:
+                    for f, c in change["changes"].items():
+                        body.append(
+                            f"| {_md(_key_text(change['key']))} | {_md(f)} | "
+                            f"{_md(_cell(c['old']))} | {_md(_cell(c['new']))} |"
+                        )
+                body.append("")
+            for label, rows in (("Added", table.added), ("Removed", table.removed)):
+                if rows:
+                    body += [f"{label}:", ""]
+                    body += [f"- {_md(_row_text(r, table.key))}" for r in rows[:TEXT_LIMIT]]
+                    body.append("")
+            hidden = sum(
+                max(0, len(x) - TEXT_LIMIT) for x in (table.added, table.removed, table.revised)
+            )
+            if hidden:
+                body += [f"… and {hidden} more; `changes.json` lists every change.", ""]
+        if self.schema:
+            body += ["", "## Schema", ""]
+            body += [
+                f"- {_md(_schema_text(c))}" + (" (breaking)" if c["breaking"] else "")
+                for c in self.schema
+            ]
+        if self.metadata:
+            body += ["", "## Metadata", ""]
+            body += [
+                f"- `{c['path']}`: {_md(_short(c['old']))} → {_md(_short(c['new']))}"
+                for c in self.metadata
+            ]
+        return "\n".join(body).rstrip("\n") + "\n"
+
+
+def next_version(version: str, bump: str) -> str:
+    """``1.2.3`` bumped by ``major`` / ``minor`` / ``patch``."""
+    major, minor, patch = (int(x) for x in version.split("."))
+    if bump == "major":
+        return f"{major + 1}.0.0"
+    if bump == "minor":
+        return f"{major}.{minor + 1}.0"
+    if bump == "patch":
+        return f"{major}.{minor}.{patch + 1}"
+    raise ValueError(f"unknown bump {bump!r}")
+
+
+def diff(old: str | Path, new: str | Path) -> Diff:
+    """Compare two releases or packages (a folder or its ``datapackage.json``, either side).
+
+    Raises :class:`~changzhi_stats.errors.PackageUnreadable` when a side cannot be read.
+    """
+    arguments.check_paths(old=old, new=new)
+    old_spec, new_spec = open_side(old), open_side(new)
+    return compare(old_spec, new_spec)
+
+
+def open_side(source: str | Path) -> PackageSpec:
+    path = Path(source)
+    if not path.exists():
+        raise PackageUnreadable(f"{path}: no such file or folder")
+    package = load_package(path)
+    if package.unparsable:  # nothing to compare: the descriptor is not a JSON object
+        raise PackageUnreadable(f"{package.descriptor_path}: {package.problems[0].message}")
+    return package
+
+
+def side_of(package: PackageSpec) -> Side:
+    kind = "release" if (package.base / "SHA256SUMS").is_file() else "package"
+    version = package.descriptor.get("version")
+    return Side(str(package.base), kind, version if isinstance(version, str) else None)
+
+
+def compare(old: PackageSpec, new: PackageSpec) -> Diff:
+    result = Diff(side_of(old), side_of(new))
+    old_tables, new_tables = _tables(old), _tables(new)
+    for name in old_tables:
+        if name not in new_tables:
+            result.schema.append(_change(name, "resource-removed", None, name, None, True))
+    for name, spec in new_tables.items():
+        if name not in old_tables:
+            result.schema.append(_change(name, "resource-added", None, None, name, False))
+            continue
+        before = old_tables[name]
+        result.schema.extend(_schema_changes(name, before.schema, spec.schema))
+        result.metadata.extend(_field_metadata(name, before.schema, spec.schema))
+        result.tables[name] = _row_changes(before, spec)
+        for key in RESOURCE_META:
+            a, b = before.descriptor.get(key), spec.descriptor.get(key)
+            if a != b:
+                result.metadata.append({"path": f"resources.{name}.{key}", "old": a, "new": b})
+    keys = sorted(
+        (set(old.descriptor) | set(new.descriptor)) - IGNORED_KEYS,
+        key=lambda k: (list(new.descriptor).index(k) if k in new.descriptor else 10**6, k),
+    )
+    for key in keys:
+        a, b = old.descriptor.get(key), new.descriptor.get(key)
+        if a != b:
+            result.metadata.append({"path": key, "old": a, "new": b})
+    return result
+
+
+# --- tables and schemas ------------------------------------------------------------------------
+
+
+def _tables(package: PackageSpec) -> dict[str, ResourceSpec]:
+    """The tabular resources (a release's ``type: file`` copies are not tables of their own)."""
+    return {r.name: r for r in package.resources if r.descriptor.get("type") != "file"}
+
+
+def _fields(schema: dict) -> list[dict]:
+    return [f for f in schema.get("fields") or [] if isinstance(f, dict) and f.get("name")]
+
+
+def _change(resource, change, field_name, old, new, breaking) -> dict:
+    return {
+        "resource": resource,
+        "change": change,
+        "field": field_name,
+        "old": old,
+        "new": new,
+        "breaking": breaking,
+    }
+
+
+def _normal_fks(schema: dict) -> list:
+    result = []
+    for fk in schema.get("foreignKeys") or []:
+        if isinstance(fk, dict):
+            reference = fk.get("reference") if isinstance(fk.get("reference"), dict) else {}
+            result.append(
+                {
+                    "fields": list(key_fields(fk.get("fields"))),
+                    "reference": {
+                        "resource": reference.get("resource", ""),
+                        "fields": list(key_fields(reference.get("fields"))),
+                    },
+                }
+            )
+    return result
+
+
+def _schema_changes(name: str, old: dict, new: dict) -> list[dict]:
+    old_fields = {f["name"]: f for f in _fields(old)}
+    new_fields = {f["name"]: f for f in _fields(new)}
+    gone = [f for f in old_fields if f not in new_fields]
+    came = [f for f in new_fields if f not in old_fields]
+    changes = []
+    old_order, new_order = list(old_fields), list(new_fields)
+    renamed = set()
+    for f in gone:  # same position, same type, new name: a rename
+        position = old_order.index(f)
+        if position < len(new_order) and new_order[position] in came:
+            other = new_order[position]
+            if old_fields[f].get("type", "string") == new_fields[other].get("type", "string"):
+                changes.append(_change(name, "field-renamed", f, f, other, True))
+                renamed.update({f, other})
+    for f in gone:
+        if f not in renamed:
+            changes.append(_change(name, "field-removed", f, old_fields[f].get("type"), None, True))
+    for f in came:
+        if f not in renamed:
+            changes.append(_change(name, "field-added", f, None, new_fields[f].get("type"), False))
+    for f in old_fields.keys() & new_fields.keys():
+        a = old_fields[f].get("type", "string")
+        b = new_fields[f].get("type", "string")
+        if a != b:
+            changes.append(_change(name, "field-retyped", f, a, b, True))
+    a_key, b_key = list(key_fields(old.get("primaryKey"))), list(key_fields(new.get("primaryKey")))
+    if a_key != b_key:
+        changes.append(_change(name, "primary-key-changed", None, a_key, b_key, True))
+    if _normal_fks(old) != _normal_fks(new):
+        changes.append(
+            _change(name, "foreign-keys-changed", None, _normal_fks(old), _normal_fks(new), True)
+        )
+    return sorted(changes, key=lambda c: (c["change"], c["field"] or ""))
+
+
+def _field_metadata(name: str, old: dict, new: dict) -> list[dict]:
+    """Descriptions, titles and constraints of fields present on both sides."""
+    old_fields = {f["name"]: f for f in _fields(old)}
+    changes = []
+    for spec in _fields(new):
+        before = old_fields.get(spec["name"])
+        if before is None:
+            continue
+        for key in sorted((set(before) | set(spec)) - {"name", "type"}):
+            if before.get(key) != spec.get(key):
+                changes.append(
+                    {
+                        "path": f"resources.{name}.schema.fields.{spec['name']}.{key}",
+                        "old": before.get(key),
+                        "new": spec.get(key),
+                    }
+                )
+    return changes
+
+
+def read_table(spec: ResourceSpec) -> pl.DataFrame:
+    """Every cell as text, missing values (the schema's ``missingValues``) as null.
+
+    Read through the reader validation uses, so the package's encoding, dialect and
+    compression apply alike (a GB18030 or ``;``-delimited table diffs as it validates).
+    """
+    quiet = Findings(1)  # the first problem of each kind: enough to say why a read failed
+    source = xlsxsource.open_source(spec, quiet)
+    if not source.readable:
+        why = next((p.message for p in quiet.kept() if p.check in _UNREADABLE), "unreadable")
+        raise PackageUnreadable(f"{spec.path}: cannot read {spec.name!r}: {why}")
+    labels = source.labels or [
+        f.get("name") for f in spec.schema.get("fields") or [] if isinstance(f, dict)
+    ]
+    names = [
+        label if isinstance(label, str) and label else f"column{i + 1}"
+        for i, label in enumerate((list(labels) + [None] * source.width)[: source.width])
+    ]
+    frames = [frame.drop(ROW) for frame in source.batches(quiet)]
+    broken = [p.message for p in quiet.kept() if p.check in _UNREADABLE]
+    if broken:
+        raise PackageUnreadable(f"{spec.path}: cannot read {spec.name!r}: {broken[0]}")
+    if not frames:
+        return pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in dict.fromkeys(names)})
+    frame = pl.concat(frames)
+    renamed = dict(zip(frame.columns, names, strict=True))
+    seen: set[str] = set()
+    keep = []
+    for column, name in renamed.items():  # a repeated header name: its first column only
+        if name not in seen:
+            seen.add(name)
+            keep.append(column)
+    return (
+        frame.select(keep)
+        .rename({c: renamed[c] for c in keep})
+        .with_columns(pl.all().cast(pl.String))
+    )
+
+
+_UNREADABLE = {"source-error", "limit-exceeded"}
+
+
+def _row_changes(old: ResourceSpec, new: ResourceSpec) -> TableChanges:
+    a, b = read_table(old), read_table(new)
+    common = [c for c in b.columns if c in a.columns]
+    key = list(key_fields(new.schema.get("primaryKey")))
+    types = {f["name"]: f.get("type", "string") for f in _fields(new.schema)}
+    if not common:
+        return TableChanges(None)
+    if (
+        not key
+        or key != list(key_fields(old.schema.get("primaryKey")))
+        or not (set(key) <= set(common))
+    ):
+        # no usable key: whole rows (over the shared columns) are added or removed
+        a2, b2 = a.select(common), b.select(common)
+        added = b2.join(a2, on=common, how="anti", nulls_equal=True).sort(common)
+        removed = a2.join(b2, on=common, how="anti", nulls_equal=True).sort(common)
+        return TableChanges(None, added.to_dicts(), removed.to_dicts())
+    added = b.join(a, on=key, how="anti", nulls_equal=True).sort(key)
+    removed = a.join(b, on=key, how="anti", nulls_equal=True).sort(key)
+    values = [c for c in common if c not in key]
+    joined = (
+        a.select(common)
+        .join(b.select(common), on=key, how="inner", suffix="__new", nulls_equal=True)
+        .sort(key)
+    )
+    flags = [_differs(c, types.get(c, "string")).alias(f"__differs__{c}") for c in values]
+    revised = []
+    if values and joined.height:
+        marked = joined.with_columns(flags).filter(
+            pl.any_horizontal(pl.col(f"__differs__{c}") for c in values)
+        )
+        for row in marked.iter_rows(named=True):
+            revised.append(
+                {
+                    "key": {k: row[k] for k in key},
+                    "changes": {
+                        c: {"old": row[c], "new": row[f"{c}__new"]}
+                        for c in values
+                        if row[f"__differs__{c}"]
+                    },
+                }
+            )
+    return TableChanges(key, added.to_dicts(), removed.to_dicts(), revised)
+
+
+def _differs(name: str, kind: str) -> pl.Expr:
+    a, b = pl.col(name), pl.col(f"{name}__new")
+    if kind not in NUMERIC:
+        return a.ne_missing(b)
+    an = a.str.strip_chars().cast(pl.Float64, strict=False)
+    bn = b.str.strip_chars().cast(pl.Float64, strict=False)
+    both = an.is_not_null() & bn.is_not_null()
+    return pl.when(both).then(an != bn).otherwise(a.ne_missing(b))
+
+
+# --- text helpers ------------------------------------------------------------------------------
+
+
+def _side_text(side: Side | None) -> str:
+    if side is None:
+        return "(none)"
+    return f"{side.path} ({side.kind} {side.version or 'without version'})"
+
+
+def _cell(value: object) -> str:
+    return "(missing)" if value is None else str(value)
+
+
+def _key_text(key: dict) -> str:
+    return ", ".join(f"{k}={_cell(v)}" for k, v in key.items())
+
+
+def _row_text(row: dict, key: list[str] | None) -> str:
+    if key:
+        shown = {k: row.get(k) for k in key}
+        rest = {k: v for k, v in row.items() if k not in key}
+        value = rest.get("value")
+        tail = f": value {_cell(value)}" if "value" in rest else ""
+        return _key_text(shown) + tail
+    return _key_text(row)
+
+
+def _schema_text(change: dict) -> str:
+    where = change["resource"] + (f".{change['field']}" if change["field"] else "")
+    return f"{where}: {change['change']} ({_short(change['old'])} -> {_short(change['new'])})"
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,594 @@
+"""Write a release's files as batches stream past: CSV and Parquet per resource, then the
+descriptor and ``SHA256SUMS``. Nothing here depends on the clock, so the same input gives
+byte-identical files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path, PurePosixPath
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from changzhi_stats.engines.polars.enrich import Loaded, lookup_table
+from changzhi_stats.errors import PublishFailed, PublishRefused
+from changzhi_stats.package.descriptor import PackageSpec
+from changzhi_stats.package.files import NotRegular, open_regular
+from changzhi_stats.package.paths import unsafe_reason
+from changzhi_stats.release import dcat, sdmx
+from changzhi_stats.release import page as releasepage
+from changzhi_stats.sources.text import append_csv
+
+PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
+ARROW_TYPES = {
+    "number": pa.float64(),
+    "integer": pa.int64(),
+    "year": pa.int64(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+    "datetime": pa.timestamp("us"),
+    "time": pa.time64("us"),
+}
+
+
+# The files every release may hold beside its tables: no table or source text may take their
+# names (compared case-insensitively: ``CHANGES.md`` and ``changes.md`` are one file on macOS).
+RELEASE_FILES = (
+    "datapackage.json",
+    "SHA256SUMS",
+    releasepage.PAGE_FILE,
+    dcat.DCAT_FILE,
+    dcat.CATALOG_FILE,
+    "index.json",
+    "changes.json",
+    "CHANGES.md",
+    sdmx.SDMX_PATH,
+)
+SAFE_STEM = re.compile(r"[a-z0-9_][a-z0-9._-]*\Z")
+SAFE_TEXT_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*\Z")
+MAX_STEM = 100  # characters of a derived file name, far below any file system's limit
+
+
+def slug(text: str, fallback: str) -> str:
+    """``text`` as a file name: lower case, only ``[a-z0-9._-]``, no leading dot, never empty."""
+    cleaned = re.sub(r"[^a-z0-9._-]+", "-", text.lower()).lstrip(".-")[:MAX_STEM].rstrip("-")
+    return cleaned or fallback
+
+
+class FileNames:
+    """The release's file names, claimed one by one so none collides with another.
+
+    A resource ``name`` is data, never a path: ``../../1.0.0/data/regions`` or ``./units``
+    would otherwise write outside the release or over another file. A name that is already a
+    safe, free slug keeps its file name (so ordinary packages publish exactly as before); any
+    other gets a slug of it, made unique with ``-2``, ``-3``, …
+    """
+
+    def __init__(self, reserved: tuple[str, ...] = RELEASE_FILES) -> None:
+        self.files: set[str] = set()
+        self.folders: set[str] = set()
+        for name in reserved:
+            self.claim(name)
+
+    def free(self, path: str) -> bool:
+        key = path.casefold()
+        parents = {p.as_posix().casefold() for p in PurePosixPath(path).parents} - {"."}
+        return key not in self.files and key not in self.folders and not parents & self.files
+
+    def claim(self, path: str) -> str:
+        key = PurePosixPath(path.casefold())
+        self.files.add(key.as_posix())
+        self.folders.update(p.as_posix() for p in key.parents if p.as_posix() != ".")
+        return path
+
+    def table_stems(self, names: list[str]) -> dict[str, str]:
+        """File stems (``data/<stem>.csv`` and ``.parquet``) for the tables, in order."""
+        stems: dict[str, str] = {}
+
+        def free(stem: str) -> bool:
+            return self.free(f"data/{stem}.csv") and self.free(f"data/{stem}.parquet")
+
+        for name in names:  # first the names that are file names already: they keep them
+            if name not in stems and SAFE_STEM.match(name) and len(name) <= MAX_STEM and free(name):
+                stems[name] = name
+                self.claim(f"data/{name}.csv")
+                self.claim(f"data/{name}.parquet")
+        for name in names:
+            if name in stems:
+                continue
+            base = slug(name, "table")
+            stem, number = base, 2
+            while not free(stem):
+                stem, number = f"{base}-{number}", number + 1
+            stems[name] = stem
+            self.claim(f"data/{stem}.csv")
+            self.claim(f"data/{stem}.parquet")
+        return stems
+
+    def text_path(self, path: str) -> str:
+        """Where a source text goes: its own path when that is safe and free, else
+        ``sources/<slug>``."""
+        if SAFE_TEXT_PATH.match(path) and len(path) <= 4 * MAX_STEM and self.free(path):
+            return self.claim(path)
+        pure = PurePosixPath(path.replace("\\", "/"))
+        stem = slug(pure.stem, "source")
+        suffix = slug(pure.suffix[1:], "txt")
+        candidate, number = f"sources/{stem}.{suffix}", 2
+        while not self.free(candidate):
+            candidate, number = f"sources/{stem}-{number}.{suffix}", number + 1
+        return self.claim(candidate)
+
+
+class ResourceNames:
+    """Names for the resources the release adds (Parquet twins, changes, source texts), unique
+    against the package's own resource names, which the release keeps as they are."""
+
+    def __init__(self, taken: list[str]) -> None:
+        self.taken = set(taken)
+
+    def unique(self, wanted: str) -> str:
+        name, number = wanted, 2
+        while name in self.taken:
+            name, number = f"{wanted}-{number}", number + 1
+        self.taken.add(name)
+        return name
+
+
+def inside(root: Path, relative: str) -> Path:
+    """``root/relative``, after making sure it stays inside ``root`` (defence in depth: the
+    names are derived safely, and this proves it before anything is written)."""
+    path = root / relative
+    base = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if real == base or os.path.commonpath([base, real]) != base:
+        raise PublishFailed(f"{relative!r}: refusing to write outside the release being staged")
+    return path
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class HashingFile(io.RawIOBase):
+    """A file being written whose size and sha256 are known once it is closed.
+
+    A release's large files are hashed as they are written, on a thread of their own
+    (``hashing``, one worker: chunks are hashed in the order written), and never read back.
+    """
+
+    def __init__(self, path: Path, hashing: ThreadPoolExecutor) -> None:
+        super().__init__()
+        self._file = open(path, "wb")
+        self._digest = hashlib.sha256()
+        self._hashing = hashing
+        self._last: Future | None = None
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        chunk = bytes(data)  # a copy: the caller may reuse its buffer before it is hashed
+        self._file.write(chunk)
+        self.size += len(chunk)
+        self._last = self._hashing.submit(self._digest.update, chunk)
+        return len(chunk)
+
+    def tell(self) -> int:
+        return self.size
+
+    def close(self) -> None:
+        if not self.closed:
+            self._file.close()
+            if self._last is not None:
+                self._last.result()  # one worker, in order: every chunk is hashed
+        super().close()
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+
+class _Output:
+    """The two files of one resource, open while its batches arrive."""
+
+    def __init__(
+        self,
+        staging: Path,
+        name: str,
+        schema: dict,
+        fields: list[str],
+        units: dict,
+        hashing: ThreadPoolExecutor,
+        stem: str,
+    ) -> None:
+        self.name, self.schema, self.fields = name, schema, fields
+        self.csv_path = f"data/{stem}.csv"
+        self.parquet_path = f"data/{stem}.parquet"
+        self.csv = HashingFile(inside(staging, self.csv_path), hashing)
+        self.parquet_file = HashingFile(inside(staging, self.parquet_path), hashing)
+        self.arrow_schema = _arrow_schema(name, schema, fields, units)
+        self.parquet = pq.ParquetWriter(
+            self.parquet_file,
+            self.arrow_schema,
+            compression="zstd",
+            write_statistics=True,
+        )
+        self.header = True
+
+    def write(self, frame: pl.DataFrame) -> None:
+        """UTF-8, header, RFC 4180 (CRLF, quotes only where needed); cells as they were written."""
+        append_csv(frame.select(self.fields), self.csv, header=self.header)
+        self.header = False
+        columns = []
+        for spec in self.arrow_schema:
+            typed = f"__typed__{spec.name}"
+            source = typed if spec.type != pa.string() and typed in frame.columns else spec.name
+            series = frame[source]
+            if spec.type == pa.float64():
+                series = series.cast(pl.Float64)
+            columns.append(series.to_arrow().cast(spec.type))
+        self.parquet.write_table(pa.Table.from_arrays(columns, schema=self.arrow_schema))
+
+    def close(self) -> None:
+        self.csv.close()
+        self.parquet.close()
+        self.parquet_file.close()
+
+    def abandon(self) -> None:
+        """Close every file, ignoring errors (a full disk fails the flush): it is thrown away."""
+        for close in (self.csv.close, self.parquet.close, self.parquet_file.close):
+            with contextlib.suppress(Exception):  # the release is being discarded anyway
+                close()
+
+    def digests(self) -> dict[str, tuple[int, str]]:
+        return {
+            self.csv_path: (self.csv.size, self.csv.hexdigest()),
+            self.parquet_path: (self.parquet_file.size, self.parquet_file.hexdigest()),
+        }
+
+
+def _arrow_schema(name: str, schema: dict, fields: list[str], units: dict) -> pa.Schema:
+    """Typed columns; descriptions and the Table Schema travel in the Parquet metadata."""
+    specs = {f.get("name"): f for f in schema.get("fields", []) if isinstance(f, dict)}
+    arrow_fields = []
+    for field_name in fields:
+        spec = specs.get(field_name, {})
+        metadata = {"type": str(spec.get("type", "string"))}
+        for key in ("description", "title", "unit"):
+            if isinstance(spec.get(key), str):
+                metadata[key] = spec[key]
+        arrow_type = ARROW_TYPES.get(spec.get("type"), pa.string())
+        arrow_fields.append(pa.field(field_name, arrow_type, metadata=metadata))
+    metadata = {
+        "frictionless:schema": json.dumps(schema, ensure_ascii=False, sort_keys=True),
+        "resource": name,
+    }
+    if units:
+        metadata["units"] = json.dumps(units, ensure_ascii=False, sort_keys=True)
+    return pa.schema(arrow_fields, metadata=metadata)
+
+
+class ReleaseWriter:
+    """The sink ``check_package`` writes each checked batch to, inside a staging folder."""
+
+    def __init__(
+        self,
+        staging: Path,
+        package: PackageSpec,
+        version: str = "0.0.0",
+        base_url: str | None = None,
+    ) -> None:
+        self.staging = staging
+        self.package = package
+        self.version = version
+        self.base_url = base_url
+        self.outputs: dict[str, _Output] = {}
+        self.sdmx: sdmx.SdmxOutput | None = None
+        self.rows: dict[str, int] = {}
+        self.hashing = ThreadPoolExecutor(1, thread_name_prefix="cz-hash")
+        self.digests: dict[str, tuple[int, str]] = {}  # file → (bytes, sha256) as written
+        self.files = FileNames()
+        self.stems = self.files.table_stems(
+            [r.name for r in package.resources if isinstance(r.name, str)]
+        )
+        (staging / "data").mkdir()
+
+    def __call__(
+        self, name: str, frame: pl.DataFrame, fields: list[str], lookups: dict[str, Loaded]
+    ) -> None:
+        output = self.outputs.get(name)
+        if output is None:
+            resource = self.package.resource(name)
+            schema = resource.schema if resource else {}
+            units = _units_metadata(name, schema, fields, lookups)
+            if name not in self.stems:  # not a resource of the descriptor: still never a path
+                self.stems.update(self.files.table_stems([str(name)]))
+            output = self.outputs[name] = _Output(
+                self.staging, name, schema, fields, units, self.hashing, self.stems[str(name)]
+            )
+            if self.sdmx is None and sdmx.has_observations(name, fields):
+                structure = sdmx.structure_id(self.package.descriptor.get("name"), self.version)
+                handle = HashingFile(inside(self.staging, sdmx.SDMX_PATH), self.hashing)
+                self.sdmx = sdmx.SdmxOutput(handle, structure)
+        output.write(frame)
+        self.rows[name] = self.rows.get(name, 0) + frame.height
+        if self.sdmx is not None and name == "observations":
+            self.sdmx.write(frame)
+
+    def abandon(self) -> None:
+        """Close what is open, whatever fails (the staging folder is removed next)."""
+        for output in self.outputs.values():
+            output.abandon()
+        if self.sdmx is not None:
+            with contextlib.suppress(Exception):  # discarded anyway
+                self.sdmx.close()
+        self.hashing.shutdown(wait=True)
+
+    def finish(
+        self,
+        version: str,
+        created: str | None,
+        lookups: dict[str, Loaded],
+        changes: dict | None = None,
+        changes_md: str | None = None,
+    ) -> list[str]:
+        """Close the data files, then write the changes, the descriptor, ``dcat.jsonld`` and
+        SHA256SUMS; list every file.
+
+        ``changes.json``, ``CHANGES.md`` and the SDMX-CSV copy are listed in the descriptor as
+        ``type: file`` resources; ``dcat.jsonld`` describes the descriptor's files (their bytes
+        and hashes) and so stays out of it, but not out of SHA256SUMS; so does ``index.html``,
+        the page for people (:mod:`changzhi_stats.release.page`).
+        """
+        for output in self.outputs.values():
+            output.close()
+            self.digests.update(output.digests())
+        if self.sdmx is not None:
+            self.sdmx.close()
+            self.digests[sdmx.SDMX_PATH] = (self.sdmx.handle.size, self.sdmx.handle.hexdigest())
+        self.hashing.shutdown(wait=True)
+        descriptor = {k: v for k, v in self.package.descriptor.items() if k != "resources"}
+        descriptor["version"] = version
+        descriptor["profile"] = "data-package"  # it lists Parquet and text files beside tables
+        stamp = _created(self.package, lookups, created)
+        if stamp:
+            descriptor["created"] = stamp
+        # the package's names stay as they are; the resources the release adds take free ones
+        names = ResourceNames([r.name for r in self.package.resources])
+        resources = []
+        for resource in self.package.resources:
+            output = self.outputs.get(resource.name)
+            if output is not None:
+                twin = names.unique(f"{output.name}-parquet")
+                resources.extend(self._describe(resource.descriptor, output, twin))
+        if self.sdmx is not None:
+            resources.append(
+                {
+                    "name": names.unique("observations-sdmx"),
+                    "type": "file",
+                    "title": "Observations (SDMX-CSV 2.0)",
+                    "description": "The observations in SDMX-CSV 2.0; see docs/sdmx.md.",
+                    "path": sdmx.SDMX_PATH,
+                    "format": "csv",
+                    "mediatype": sdmx.SDMX_MEDIATYPE,
+                    "encoding": "utf-8",
+                    **self._size_and_hash(sdmx.SDMX_PATH),
+                }
+            )
+        resources.extend(_copy_source_texts(self.package, lookups, self.staging, self.files, names))
+        if changes is not None:
+            resources.extend(self._write_changes(changes, changes_md or "", names))
+        descriptor["resources"] = resources
+        text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
+        inside(self.staging, "datapackage.json").write_text(text, encoding="utf-8")
+        document = dcat.dataset_document(
+            descriptor,
+            version=version,
+            changes=changes or {},
+            coverage=self._coverage(),
+            regions=self._regions(lookups),
+            base_url=self.base_url,
+        )
+        inside(self.staging, dcat.DCAT_FILE).write_text(dcat.dumps(document), encoding="utf-8")
+        page = releasepage.render(descriptor, self.staging, lookups, changes)
+        inside(self.staging, releasepage.PAGE_FILE).write_text(page, encoding="utf-8")
+        files = sorted(
+            p.relative_to(self.staging).as_posix() for p in self.staging.rglob("*") if p.is_file()
+        )
+        sums = "".join(f"{self._digest(f)[1]}  {f}\n" for f in files)
+        inside(self.staging, "SHA256SUMS").write_text(sums, encoding="utf-8")
+        return [*files, "SHA256SUMS"]
+
+    def _write_changes(self, changes: dict, markdown: str, names: ResourceNames) -> list[dict]:
+        text = json.dumps(changes, ensure_ascii=False, indent=2) + "\n"
+        inside(self.staging, "changes.json").write_text(text, encoding="utf-8")
+        inside(self.staging, "CHANGES.md").write_text(markdown, encoding="utf-8")
+        return [
+            {
+                "name": names.unique("changes"),
+                "type": "file",
+                "title": "Changes against the previous release (JSON)",
+                "path": "changes.json",
+                "format": "json",
+                "mediatype": "application/json",
+                "encoding": "utf-8",
+                **self._size_and_hash("changes.json"),
+            },
+            {
+                "name": names.unique("changes-md"),
+                "type": "file",
+                "title": "Changes against the previous release",
+                "path": "CHANGES.md",
+                "format": "md",
+                "mediatype": "text/markdown",
+                "encoding": "utf-8",
+                **self._size_and_hash("CHANGES.md"),
+            },
+        ]
+
+    def _digest(self, path: str) -> tuple[int, str]:
+        """Size and sha256 of a file of the release: as written, else read (the small files)."""
+        if path not in self.digests:
+            self.digests[path] = _size_and_sha256(self.staging / path)
+        return self.digests[path]
+
+    def _size_and_hash(self, path: str) -> dict:
+        size, digest = self._digest(path)
+        return {"bytes": size, "hash": "sha256:" + digest}
+
+    def _coverage(self) -> tuple[str, str] | None:
+        """The first and last day the observation periods cover."""
+        bounds = []
+        for period in self.sdmx.periods if self.sdmx else ():
+            try:
+                bounds.append(sdmx.period_bounds(period))
+            except ValueError:
+                continue
+        if not bounds:
+            return None
+        return min(b[0] for b in bounds).isoformat(), max(b[1] for b in bounds).isoformat()
+
+    def _regions(self, lookups: dict[str, Loaded]) -> list[dict]:
+        """The regions the observations cover, with their names where a regions table has them."""
+        if not self.sdmx:
+            return []
+        names: dict[str, dict] = {}
+        regions = lookups.get("regions")
+        if regions is not None and "region_code" in regions.frame.columns:
+            wanted = [c for c in ("name_zh", "name_en") if c in regions.frame.columns]
+            for record in regions.frame.select("region_code", *wanted).iter_rows(named=True):
+                names[record["region_code"]] = record
+        return [
+            {"code": code, **{k: v for k, v in names.get(code, {}).items() if k != "region_code"}}
+            for code in sorted(self.sdmx.regions)
+        ]
+
+    def _describe(self, source: dict, output: _Output, twin: str) -> list[dict]:
+        kept = ("name", "title", "description", "licenses", "sources")
+        meta = {k: v for k, v in source.items() if k in kept}
+        schema = dict(output.schema)
+        schema["missingValues"] = [""]  # missing cells are written empty
+        return [
+            {
+                **meta,
+                "path": output.csv_path,
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                **self._size_and_hash(output.csv_path),
+                "schema": schema,
+            },
+            {
+                "name": twin,
+                "type": "file",
+                "title": f"{meta.get('title') or output.name} (Parquet)",
+                "path": output.parquet_path,
+                "format": "parquet",
+                "mediatype": PARQUET_MEDIATYPE,
+                **self._size_and_hash(output.parquet_path),
+            },
+        ]
+
+
+def _units_metadata(name: str, schema: dict, fields: list[str], lookups: dict) -> dict:
+    """For tables with a ``unit`` field: what each code of the units table means."""
+    if "unit" not in fields:
+        return {}
+    table = Loaded(name, pl.DataFrame(), schema, fields)
+    units = lookup_table(table, "unit", lookups, "units")
+    if units is None or units.name == name or "unit" not in units.frame.columns:
+        return {}
+    wanted = [c for c in ("name_zh", "name_en", "kind") if c in units.frame.columns]
+    result = {}
+    for record in units.frame.select("unit", *wanted).iter_rows(named=True):
+        if record["unit"] is not None:
+            result[record.pop("unit")] = record
+    if "unit_multiplier" in fields:
+        result["_multiplier"] = "values are stated in units of 10**unit_multiplier"
+    return result
+
+
+def _created(package: PackageSpec, lookups: dict[str, Loaded], created: str | None) -> str | None:
+    """A creation time that depends on the input only, so republishing is byte-identical."""
+    if created:
+        return created
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(package.descriptor.get("created"), str):
+        return package.descriptor["created"]
+    dates = [
+        t.frame["__typed__published"].max()
+        for t in lookups.values()
+        if "__typed__published" in t.frame.columns and t.frame.height
+    ]
+    dates = [d for d in dates if d is not None]
+    return f"{max(dates).isoformat()}T00:00:00Z" if dates else None
+
+
+def _copy_source_texts(
+    package: PackageSpec,
+    lookups: dict[str, Loaded],
+    staging: Path,
+    files: FileNames,
+    names: ResourceNames,
+) -> list[dict]:
+    """Ship the stored source texts a sources table points to, so provenance travels along.
+
+    Each goes to its own path when that is a safe file name no other file of the release has
+    taken, else to ``sources/<slug>``; only a regular file is read (never a FIFO or a link).
+    """
+    sources = lookups.get("sources")
+    if sources is None or "path" not in sources.frame.columns:
+        return []
+    copied = []
+    for path in sorted(set(sources.frame["path"].drop_nulls().to_list())):
+        if unsafe_reason(path, package.base) or not (package.base / path).is_file():
+            continue
+        relative = files.text_path(path)
+        target = inside(staging, relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            source = os.fdopen(open_regular(package.base / path), "rb")
+        except NotRegular as exc:
+            raise PublishRefused(f"source text {exc}; not published") from None
+        with source, open(target, "xb") as copy:
+            shutil.copyfileobj(source, copy)
+        copied.append(
+            {
+                "name": names.unique(
+                    "source-" + re.sub(r"[^a-z0-9._-]+", "-", Path(path).stem.lower())
+                ),
+                "type": "file",
+                "path": relative,
+                "format": Path(path).suffix.lstrip(".") or "txt",
+                "mediatype": "text/plain",
+                "encoding": "utf-8",
+                **_described(target),
+            }
+        )
+    return copied
+
+
+def _size_and_sha256(path: Path) -> tuple[int, str]:
+    return path.stat().st_size, sha256(path)
+
+
+def _described(path: Path) -> dict:
+    size, digest = _size_and_sha256(path)
+    return {"bytes": size, "hash": "sha256:" + digest}

@@ -1,0 +1,251 @@
+"""Our own Table Schema → rules mapping (pandera's frictionless bridge targets frictionless 4).
+
+Every field constraint becomes a :class:`~changzhi_stats.rules.core.Rule`; the engine runs them all,
+vectorised, through pandera. Problems in the schema itself come back as notes for
+``schema-error`` findings, and the field concerned is checked as far as it still can be.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from changzhi_stats.engines.polars import fieldtypes
+from changzhi_stats.rules.core import Rule
+
+DEFAULT_MISSING = ("",)
+
+
+@dataclass
+class Plan:
+    """What to compute and check for one table."""
+
+    typed: dict[str, pl.Expr] = field(default_factory=dict)
+    rules: list[Rule] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def fields_of(schema: dict) -> list[dict]:
+    fields = schema.get("fields") if isinstance(schema, dict) else None
+    if not isinstance(fields, list):
+        return []
+    return [f if isinstance(f, dict) else {"name": str(f)} for f in fields]
+
+
+def key_fields(value: object) -> tuple[str, ...]:
+    """Table Schema allows a key as one name or a list of names."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return ()
+
+
+def missing_values(schema: dict) -> list[str]:
+    """The schema's missingValues: its strings (anything else is the descriptor check's to
+    report, and is not taken as a missing value: ``null`` must not make "None" missing)."""
+    values = schema.get("missingValues", list(DEFAULT_MISSING))
+    if not isinstance(values, list):
+        return list(DEFAULT_MISSING)
+    return [v for v in values if isinstance(v, str)]
+
+
+def plan(schema: dict, present: set[str], absent: frozenset[str] = frozenset()) -> Plan:
+    """Rules for the fields of ``schema`` that are ``present`` as columns."""
+    result = Plan()
+    primary = key_fields(schema.get("primaryKey"))
+    for spec in fields_of(schema):
+        name = spec.get("name")
+        if not isinstance(name, str) or name not in present or name in result.typed:
+            continue  # absent, or a repeated name (the descriptor check reports it)
+        try:
+            result.typed[name] = fieldtypes.parsed(spec, pl.col(name))
+        except fieldtypes.FieldTypeError as exc:
+            result.notes.append(str(exc))
+            result.typed[name] = pl.col(name)
+            continue
+        result.rules.append(Rule("type-error", name, "type", {"name": name, "spec": spec}))
+        if (spec.get("type") or "string") == "string":
+            result.rules.append(Rule("nul-byte", name, "nul-byte", {"name": name}))
+            if not formula_proof(spec.get("constraints")):
+                result.rules.append(
+                    Rule("formula-injection", name, "formula-injection", {"name": name})
+                )
+        result.rules.extend(
+            _constraint_rules(spec, name, name in primary, name in absent, result.notes)
+        )
+    if primary and all(n in present for n in primary):
+        code = "primary-key"
+        result.rules.append(Rule(code, ",".join(primary), "unique", {"names": primary}))
+    elif primary:
+        result.notes.append(f"primary key {list(primary)} names fields the table does not have")
+    return result
+
+
+def _constraint_rules(
+    spec: dict, name: str, in_key: bool, absent: bool, notes: list[str]
+) -> list[Rule]:
+    constraints = spec.get("constraints") or {}
+    if not isinstance(constraints, dict):
+        notes.append(f"field {name!r}: constraints must be an object")
+        return []
+    rules: list[Rule] = []
+    if constraints.get("required") or in_key:
+        rules.append(Rule("required-error", name, "required", {"name": name, "absent": absent}))
+    if constraints.get("unique"):
+        rules.append(Rule("unique-error", name, "unique", {"names": (name,)}))
+    try:
+        rules.extend(_value_rules(spec, name, constraints))
+    except fieldtypes.FieldTypeError as exc:
+        notes.append(str(exc))  # its message names the field already
+    except (TypeError, ValueError, OverflowError) as exc:
+        notes.append(f"field {name!r}: {exc}")
+    return rules
+
+
+def _value_rules(spec: dict, name: str, constraints: dict) -> list[Rule]:
+    rules: list[Rule] = []
+    kind = spec.get("type") or "string"
+    if "enum" in constraints:
+        if not isinstance(constraints["enum"], list):
+            raise fieldtypes.FieldTypeError(f"field {name!r}: enum must be a list of values")
+        values = tuple(fieldtypes.literal(spec, v) for v in constraints["enum"])
+        shown = ", ".join(str(v) for v in constraints["enum"])
+        rules.append(
+            Rule("enum-error", name, "enum", {"name": name, "values": values}, {"enum": shown})
+        )
+    if "pattern" in constraints and kind == "string":
+        regex = pattern_regex(constraints["pattern"], name)
+        rules.append(
+            Rule(
+                "pattern-error",
+                name,
+                "pattern",
+                {"name": name, "regex": regex},
+                {"pattern": regex},
+            )
+        )
+    bounds = (
+        ("minimum", "minimum-error", "lt", ">="),
+        ("exclusiveMinimum", "minimum-error", "le", ">"),
+        ("maximum", "maximum-error", "gt", "<="),
+        ("exclusiveMaximum", "maximum-error", "ge", "<"),
+    )
+    for key, code, op, shown_op in bounds:
+        if key in constraints:
+            bound = fieldtypes.literal(spec, constraints[key])
+            args = {"name": name, "op": op, "bound": bound}
+            rules.append(
+                Rule(code, name, "compare", args, {"op": shown_op, "bound": constraints[key]})
+            )
+    if kind == "string":
+        for key, code, op in (
+            ("minLength", "min-length-error", "lt"),
+            ("maxLength", "max-length-error", "gt"),
+        ):
+            if key in constraints:
+                bound = constraints[key]
+                if isinstance(bound, bool) or not isinstance(bound, int) or not 0 <= bound < 2**63:
+                    raise fieldtypes.FieldTypeError(
+                        f"field {name!r}: {key} must be a whole number of 0 or more, "
+                        f"not {_clip(repr(bound))}"
+                    )
+                rules.append(
+                    Rule(
+                        code,
+                        name,
+                        "length",
+                        {"name": name, "op": op, "bound": bound},
+                        {"bound": bound},
+                    )
+                )
+    return rules
+
+
+FORMULA_CHARS = frozenset("=+-@\t\r")  # a cell starting so may run as a spreadsheet formula
+
+
+def formula_proof(constraints: object) -> bool:
+    """Whether the field's ``enum`` or ``pattern`` admits no text that starts like a formula.
+
+    In such a field (a code, a status) a formula-like cell is already an ``enum-error`` or a
+    ``pattern-error``, and is never published, so ``formula-injection`` is not checked there: a
+    warning would add nothing, and the check is a pass over every cell of the column.
+    """
+    if not isinstance(constraints, dict):
+        return False
+    enum = constraints.get("enum")
+    if isinstance(enum, list) and enum:
+        return not any(str(value)[:1] in FORMULA_CHARS for value in enum)
+    pattern = constraints.get("pattern")
+    if isinstance(pattern, str):
+        first = _first_chars(pattern)
+        return first is not None and not first & FORMULA_CHARS
+    return False
+
+
+def _first_chars(pattern: str) -> frozenset[str] | None:
+    """The characters a match of ``pattern`` can start with, where that is plain; else None."""
+    try:
+        from re import _parser  # the standard library's own regex parser
+
+        return _first_of(list(_parser.parse(pattern)))
+    except Exception:  # a private API: any surprise means "not plain", and the check stays
+        return None
+
+
+def _first_of(items: list) -> frozenset[str] | None:
+    for op, arg in items:
+        kind = str(op)
+        if kind == "AT":  # ^ or \A: no character
+            continue
+        if kind == "LITERAL":
+            return frozenset(chr(arg))
+        if kind == "IN":
+            chars: set[str] = set()
+            for member, value in arg:
+                if str(member) == "LITERAL":
+                    chars.add(chr(value))
+                elif str(member) == "RANGE" and value[1] - value[0] < 0x1000:
+                    chars.update(chr(c) for c in range(value[0], value[1] + 1))
+                else:  # a negated set, a category such as \d: not plain
+                    return None
+            return frozenset(chars)
+        if kind == "SUBPATTERN":
+            return _first_of(list(arg[-1]))
+        if kind == "BRANCH":
+            alternatives = [_first_of(list(branch)) for branch in arg[1]]
+            if any(first is None for first in alternatives):
+                return None
+            return frozenset().union(*alternatives)  # type: ignore[arg-type]
+        if kind in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and arg[0] >= 1:
+            return _first_of(list(arg[2]))
+        return None
+    return None
+
+
+def pattern_regex(pattern: object, name: str) -> str:
+    """``pattern``, checked to run in polars' regex engine (Rust: linear time, no hang).
+
+    Table Schema patterns are XML Schema regular expressions, which have no look-arounds and no
+    back-references; those (and patterns too large to compile, such as ``a{4294967296}``) are a
+    :class:`~changzhi_stats.engines.polars.fieldtypes.FieldTypeError`. Python's ``re`` never runs
+    a pattern: its backtracking can take exponential time on a short cell.
+    """
+    if not isinstance(pattern, str):
+        raise fieldtypes.FieldTypeError(f"field {name!r}: pattern must be a string")
+    try:
+        pl.Series([""], dtype=pl.String).str.contains(f"^(?:{pattern})$")
+    except Exception as exc:  # polars raises ComputeError for what Rust's regex cannot compile
+        why = str(exc).split("This error occurred", 1)[0].strip()
+        why = " ".join(why.split())[:300]
+        raise fieldtypes.FieldTypeError(
+            f"field {name!r}: pattern {_clip(pattern)!r} cannot be used (look-arounds and "
+            f"back-references are not part of Table Schema patterns): {why}"
+        ) from None
+    return pattern
+
+
+def _clip(text: str, size: int = 100) -> str:
+    return text if len(text) <= size else text[:size] + "…"
