@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,15 +13,29 @@ import click
 
 from changzhi_stats import __version__
 from changzhi_stats.errors import CzStatsError, PublishRefused
-from changzhi_stats.html_report import html_report
 from changzhi_stats.package.limits import OPTIONS, Limits, describe_bytes, parse_size
-from changzhi_stats.release.diff import diff as diff_packages
-from changzhi_stats.release.publish import publish as publish_package
-from changzhi_stats.release.verify import verify as verify_release
+from changzhi_stats.report.cli_messages import message
+from changzhi_stats.report.i18n import resolve
 from changzhi_stats.report.problems import DEFAULT_MAX_ERRORS
 from changzhi_stats.report.progress import TerminalProgress
-from changzhi_stats.scaffold import init as scaffold_package
-from changzhi_stats.validate import validate as validate_package
+
+# Each command imports what it needs when it runs (polars, frictionless-py and the release
+# writers take most of a small run's time to import): `cz-stats --help` or `verify` never pay
+# for the validation engine.
+
+# Help texts follow the locale (they are drawn before --lang is read).
+_HELP_LANG = resolve(None)
+
+
+def _h(key: str, **values: object) -> str:
+    return message(key, _HELP_LANG, **values)
+
+
+_LANG = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    help=_h("help.lang"),
+)
 
 _FORMAT = click.option(
     "--format",
@@ -28,14 +43,14 @@ _FORMAT = click.option(
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="text for people; json (on stdout only) for programs.",
+    help=_h("help.format"),
 )
 _MAX_ERRORS = click.option(
     "--max-errors",
     type=click.IntRange(min=0),
     default=DEFAULT_MAX_ERRORS,
     show_default=True,
-    help="List at most this many problems per severity; counts stay exact.",
+    help=_h("help.max_errors"),
 )
 
 
@@ -52,19 +67,8 @@ class _Size(click.ParamType):
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
         if size < 1:
-            self.fail("must be at least 1 byte", param, ctx)
+            self.fail(_h("size-too-small"), param, ctx)
         return size
-
-
-_LIMIT_HELP = {
-    "descriptor_bytes": "Largest datapackage.json, schema or dialect file (e.g. 64M).",
-    "descriptor_depth": "Deepest JSON nesting of a descriptor.",
-    "file_bytes": "Largest data file read (e.g. 20G).",
-    "rows": "Most data rows read per resource.",
-    "columns": "Most columns per resource.",
-    "cell_chars": "Longest cell, in characters.",
-    "resources": "Most resources in a package.",
-}
 
 
 def _limit_options(function: Callable) -> Callable:
@@ -79,12 +83,12 @@ def _limit_options(function: Callable) -> Callable:
             name,
             type=_Size() if sized else click.IntRange(min=1),
             default=default,
-            help=f"{_LIMIT_HELP[name]}  [default: {shown}]",
+            help=f"{_h('help.limit.' + name)}  {_h('help.default', shown=shown)}",
         )(function)
     return click.option(
         "--allow-remote",
         is_flag=True,
-        help="Let resource paths be URLs (not fetched yet: reported as remote-not-supported).",
+        help=_h("help.allow_remote"),
     )(function)
 
 
@@ -93,39 +97,44 @@ def _limits(options: dict) -> Limits:
     return Limits(**{name: options.pop(name) for name in OPTIONS})
 
 
-@click.group()
+@click.group(help=_h("help.main"))
 @click.version_option(__version__, prog_name="cz-stats")
 def main() -> None:
-    """Validate and publish statistical indicator tables as Frictionless Data Packages."""
+    pass
 
 
-def _run(action: Callable[[TerminalProgress | None], object]) -> object:
+def _run(action: Callable[[TerminalProgress | None], object], lang: str = "en") -> object:
     """Run an API call; "could not do the job" becomes a message and exit code, not a traceback.
 
     Long runs draw a progress line on stderr when it is a terminal; it is gone before any output.
     """
-    progress = TerminalProgress.for_terminal()
+    progress = TerminalProgress.for_terminal(lang)
     try:
         result = action(progress)
     except PublishRefused as exc:
         _close(progress)
         if exc.report is not None:
             click.echo(exc.report.to_text(), err=True)
-        click.echo(f"refused: {exc}", err=True)
+        click.echo(message("refused", lang, message=exc), err=True)
         sys.exit(exc.exit_code)
     except CzStatsError as exc:
         _close(progress)
-        click.echo(f"error: {exc}", err=True)
+        click.echo(message("error", lang, message=exc), err=True)
         sys.exit(exc.exit_code)
     except Exception as exc:  # a bug: say so plainly, keep the exit code contract
         _close(progress)
-        click.echo(f"internal error (please report it): {type(exc).__name__}: {exc}", err=True)
+        click.echo(message("internal", lang, kind=type(exc).__name__, message=exc), err=True)
         sys.exit(2)
     _close(progress)
     return result
 
 
-def _echo(text: str, *, err: bool = False) -> None:
+def _lang(lang: str | None) -> str:
+    """The language of a command's output: ``--lang``, else the locale, else English."""
+    return resolve(lang)
+
+
+def _echo(text: str, *, err: bool = False, lang: str = "en") -> None:
     """Print ``text``; a stdout that cannot be written (``/dev/full``, a closed pipe) is a
     one-line error and exit 2, never a traceback."""
     try:
@@ -133,9 +142,9 @@ def _echo(text: str, *, err: bool = False) -> None:
         (sys.stderr if err else sys.stdout).flush()
     except OSError as exc:
         _silence_stdout()
-        message = f"error: cannot write the output: {exc.strerror or exc}"
+        said = message("cannot-write-output", lang, why=exc.strerror or exc)
         try:
-            click.echo(message, err=True)
+            click.echo(said, err=True)
         except OSError:
             pass
         sys.exit(2)
@@ -151,13 +160,13 @@ def _silence_stdout() -> None:
         pass
 
 
-def _write_output(output: str, rendered: str) -> None:
+def _write_output(output: str, rendered: str, lang: str = "en") -> None:
     """``-o FILE``: a folder that does not exist or a full disk is a clean error, exit 2."""
     try:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(rendered + "\n")
     except OSError as exc:
-        click.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
+        click.echo(message("cannot-write", lang, path=output, why=exc.strerror or exc), err=True)
         sys.exit(2)
 
 
@@ -166,7 +175,7 @@ def _close(progress: TerminalProgress | None) -> None:
         progress.close()
 
 
-@main.command()
+@main.command(help=_h("help.validate"))
 @click.argument("datapackage", required=False)
 @click.option(
     "--format",
@@ -174,21 +183,17 @@ def _close(progress: TerminalProgress | None) -> None:
     type=click.Choice(["text", "json", "html"]),
     default="text",
     show_default=True,
-    help="text for people; json (on stdout only) for programs; html: one self-contained page "
-    "with the bad cells highlighted (to -o FILE, else stdout).",
+    help=_h("help.format_html"),
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True),
-    help="Write the report to this file instead of stdout.",
+    help=_h("help.output"),
 )
-@click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    help="Language of the messages (default: the locale, LC_ALL/LC_MESSAGES/LANG; else en).",
-)
-@click.option("--strict", is_flag=True, help="Warnings fail validation too.")
+@_LANG
+@click.option("--strict", is_flag=True, help=_h("help.strict"))
+@click.option("--watch", is_flag=True, help=_h("help.watch"))
 @_MAX_ERRORS
 @_limit_options
 def validate(
@@ -197,60 +202,113 @@ def validate(
     output: str | None,
     lang: str | None,
     strict: bool,
+    watch: bool,
     max_errors: int,
     **options,
 ) -> None:
-    """Check DATAPACKAGE (default: the bundled Changzhi package) down to the cell.
-
-    Exit 0 valid, 1 invalid, 2 the package could not be read at all.
-    """
     limits = _limits(options)
-    report = _run(
-        lambda progress: validate_package(
-            datapackage,
-            max_errors=max_errors,
-            progress=progress,
-            limits=limits,
-            lang=lang,
-            **options,
+    said = _lang(lang)
+
+    def check() -> int:
+        from changzhi_stats.validate import validate as validate_package
+
+        report = _run(
+            lambda progress: validate_package(
+                datapackage,
+                max_errors=max_errors,
+                progress=progress,
+                limits=limits,
+                lang=said,
+                **options,
+            ),
+            said,
         )
-    )
-    if fmt == "json":
-        rendered = report.to_json()
-    elif fmt == "html":
-        rendered = _run(lambda progress: html_report(report))
-    else:
-        rendered = report.to_text()
-    if output:
-        _write_output(output, rendered)
-    else:
-        _echo(rendered)
-    failed = not report.valid or (strict and report.warning_count > 0)
-    sys.exit(1 if failed else 0)
+        if fmt == "json":
+            rendered = report.to_json()
+        elif fmt == "html":
+            from changzhi_stats.html_report import html_report
+
+            rendered = _run(lambda progress: html_report(report), said)
+        else:
+            rendered = report.to_text()
+        if output:
+            _write_output(output, rendered, said)
+        else:
+            _echo(rendered, lang=said)
+        failed = not report.valid or (strict and report.warning_count > 0)
+        return 1 if failed else 0
+
+    if watch:
+        # once a second; tests look more often (CZ_STATS_WATCH_INTERVAL, in seconds)
+        interval = float(os.environ.get("CZ_STATS_WATCH_INTERVAL") or 1.0)
+        _watch(check, datapackage, said, max(interval, 0.05))
+    sys.exit(check())
 
 
-@main.command()
+def _watched_files(datapackage: str | None) -> dict[str, int]:
+    """The modification times of the descriptor and the files of its folder (not hidden ones)."""
+    if datapackage is None:
+        from changzhi_stats.package.descriptor import bundled_package_path
+
+        descriptor = Path(bundled_package_path())
+    else:
+        descriptor = Path(datapackage)
+    root = descriptor.parent if descriptor.suffix else descriptor
+    stamps: dict[str, int] = {}
+    for path in [descriptor, *sorted(root.rglob("*"))][:10_000]:
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        if path.is_file():
+            stamps[str(path)] = stat.st_mtime_ns ^ stat.st_size
+    return stamps
+
+
+def _watch(check: Callable[[], int], datapackage: str | None, lang: str, interval: float):
+    """Check, then check again whenever a file changes; Ctrl-C ends it with exit 0."""
+    seen = _watched_files(datapackage)
+    shown = datapackage or "datapackage.json"
+    try:
+        click.echo(message("watch-start", lang, path=shown), err=True)
+        while True:
+            try:
+                check()
+            except SystemExit:  # a package that cannot be read is said; keep watching
+                pass
+            while True:
+                time.sleep(interval)
+                now = _watched_files(datapackage)
+                if now != seen:
+                    changed = sorted(set(now.items()) ^ set(seen.items()))
+                    seen = now
+                    click.echo(message("watch-changed", lang, path=changed[0][0]), err=True)
+                    break
+    except KeyboardInterrupt:
+        click.echo(message("watch-stopped", lang), err=True)
+        sys.exit(0)
+
+
+@main.command(help=_h("help.publish"))
 @click.argument("datapackage", required=False)
-@click.option("--version", "version", help="Release version X.Y.Z (default: the package's).")
+@click.option("--version", "version", help=_h("help.publish.version"))
 @click.option(
     "--out",
     default="releases",
     show_default=True,
     type=click.Path(file_okay=False),
-    help="Folder that holds the releases and index.json.",
+    help=_h("help.publish.out"),
 )
 @click.option(
     "--bump",
     type=click.Choice(["auto", "major", "minor", "patch"]),
-    help="Publish the next version of the latest release instead of --version; auto: the "
-    "bump `cz-stats diff` proposes.",
+    help=_h("help.publish.bump"),
 )
-@click.option(
-    "--base-url",
-    help="URL the releases folder is served from; DCAT-AP download URLs start with it "
-    "(relative without it).",
-)
+@click.option("--base-url", help=_h("help.publish.base_url"))
 @_FORMAT
+@_LANG
 @_MAX_ERRORS
 @_limit_options
 def publish(
@@ -260,14 +318,14 @@ def publish(
     bump: str | None,
     base_url: str | None,
     fmt: str,
+    lang: str | None,
     max_errors: int,
     **options,
 ) -> None:
-    """Validate DATAPACKAGE and publish it as an immutable release in OUT/VERSION.
+    from changzhi_stats.release.publish import publish as publish_package
 
-    Exit 0 published, 1 refused (invalid data, version exists or not newer), 2 unreadable.
-    """
     limits = _limits(options)
+    said = _lang(lang)
     release = _run(
         lambda progress: publish_package(
             datapackage,
@@ -279,104 +337,185 @@ def publish(
             base_url=base_url,
             limits=limits,
             **options,
-        )
+        ),
+        said,
     )
     if fmt == "json":
-        _echo(json.dumps(release.to_dict(), ensure_ascii=False, indent=2))
+        _echo(json.dumps(release.to_dict(), ensure_ascii=False, indent=2), lang=said)
     else:
         _echo(
-            f"published {release.version} to {release.path} ({len(release.files)} files); "
-            f"datapackage.json sha256 {release.datapackage_sha256}"
+            message(
+                "published",
+                said,
+                version=release.version,
+                path=release.path,
+                files=len(release.files),
+                sha256=release.datapackage_sha256,
+            ),
+            lang=said,
         )
         if release.report.warning_count:
             click.echo(
-                f"{release.report.warning_count} warning(s); see `cz-stats validate`", err=True
+                message("published-warnings", said, count=release.report.warning_count),
+                err=True,
             )
 
 
-@main.command()
+@main.command(help=_h("help.diff"))
 @click.argument("old")
 @click.argument("new")
 @_FORMAT
-def diff(old: str, new: str, fmt: str) -> None:
-    """Compare OLD and NEW (each a release folder or a package) and propose a version bump.
+@_LANG
+def diff(old: str, new: str, fmt: str, lang: str | None) -> None:
+    from changzhi_stats.release.diff import diff as diff_packages
 
-    Exit 0 no differences, 1 differences found, 2 a side could not be read.
-    """
-    result = _run(lambda progress: diff_packages(old, new))
-    _echo(result.to_json() if fmt == "json" else result.to_text())
+    said = _lang(lang)
+    result = _run(lambda progress: diff_packages(old, new), said)
+    if fmt == "json":
+        text = result.to_json()
+    else:
+        text = _diff_text_zh(result) if said == "zh" else result.to_text()
+    _echo(text, lang=said)
     sys.exit(0 if result.identical else 1)
 
 
-@main.command()
+def _diff_text_zh(result) -> str:
+    """``Diff.to_text`` in Chinese (the values, codes and field names are the data's own)."""
+    from changzhi_stats.release import diff as d
+
+    zh = "zh"
+    lines = [
+        message("diff.old", zh, side=d._side_text(result.old)),
+        message("diff.new", zh, side=d._side_text(result.new)),
+    ]
+    for name, table in result.tables.items():
+        if table.empty:
+            continue
+        lines.append(
+            message(
+                "diff.table",
+                zh,
+                name=name,
+                added=len(table.added),
+                removed=len(table.removed),
+                revised=len(table.revised),
+            )
+        )
+        for sign, rows in (("+", table.added), ("-", table.removed)):
+            for row in rows[: d.TEXT_LIMIT]:
+                lines.append(f"  {sign} {d._row_text(row, table.key)}")
+            if len(rows) > d.TEXT_LIMIT:
+                more = message("diff.more", zh, count=len(rows) - d.TEXT_LIMIT)
+                lines.append(f"  {sign} {more}")
+        for change in table.revised[: d.TEXT_LIMIT]:
+            what = "；".join(
+                f"{f}：{d._cell(c['old'])} -> {d._cell(c['new'])}"
+                for f, c in change["changes"].items()
+            )
+            lines.append(f"  ~ {d._key_text(change['key'])}：{what}")
+        if len(table.revised) > d.TEXT_LIMIT:
+            lines.append(f"  ~ {message('diff.more', zh, count=len(table.revised) - d.TEXT_LIMIT)}")
+    for change in result.schema:
+        flag = message("diff.breaking", zh) if change["breaking"] else ""
+        lines.append(message("diff.schema", zh, change=d._schema_text(change)) + flag)
+    for change in result.metadata:
+        lines.append(
+            message(
+                "diff.metadata",
+                zh,
+                path=change["path"],
+                old=d._short(change["old"]),
+                new=d._short(change["new"]),
+            )
+        )
+    if result.identical:
+        lines.append(message("diff.identical", zh))
+    elif result.bump:
+        to = result.proposed_version
+        shown = f"（{result.old.version} -> {to}）" if to else ""
+        lines.append(message("diff.bump", zh, bump=result.bump, shown=shown))
+    return "\n".join(lines)
+
+
+@main.command(help=_h("help.verify"))
 @click.argument("release")
 @_FORMAT
-def verify(release: str, fmt: str) -> None:
-    """Check that the release folder RELEASE is exactly what was published.
+@_LANG
+def verify(release: str, fmt: str, lang: str | None) -> None:
+    from changzhi_stats.release.verify import verify as verify_release
 
-    Exit 0 intact, 1 tampered or incomplete (each file and problem named), 2 not a release
-    folder at all.
-    """
-    result = _run(lambda progress: verify_release(release))
-    _echo(result.to_json() if fmt == "json" else result.to_text())
+    said = _lang(lang)
+    result = _run(lambda progress: verify_release(release), said)
+    if fmt == "json":
+        text = result.to_json()
+    elif said == "zh":
+        lines = [f"{f.file}：{f.problem}：{f.detail}" for f in result.findings]
+        key = "verify.intact" if result.intact else "verify.broken"
+        lines.append(
+            message(key, said, path=result.path, files=result.files, problems=len(result.findings))
+        )
+        text = "\n".join(lines)
+    else:
+        text = result.to_text()
+    _echo(text, lang=said)
     sys.exit(0 if result.intact else 1)
 
 
-@main.command()
+@main.command(help=_h("help.init"))
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option(
     "--from",
     "observations",
     required=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="The observations to start from: CSV UTF-8, or .xlsx (its first sheet), with the "
-    "model's columns.",
+    help=_h("help.init.from"),
 )
-@click.option("--region", required=True, help="GB/T 2260 code of the city, e.g. 140400.")
-def init(folder: str, observations: str, region: str) -> None:
-    """Scaffold a new package in FOLDER from an observations CSV or workbook.
+@click.option("--region", required=True, help=_h("help.init.region"))
+@_LANG
+def init(folder: str, observations: str, region: str, lang: str | None) -> None:
+    from changzhi_stats.scaffold import init as scaffold_package
 
-    Writes the descriptor with the model's schemas, the observations, code lists with the codes
-    the data uses (the other columns to fill in), the regions, and a README saying what to fill.
-    Exit 0 written, 1 refused (FOLDER not empty, observations unreadable).
-    """
-    path = _run(lambda progress: scaffold_package(folder, observations, region))
-    _echo(f"wrote {path}; fill in the blanks listed in {Path(folder) / 'README.md'}")
+    said = _lang(lang)
+    path = _run(lambda progress: scaffold_package(folder, observations, region), said)
+    readme = Path(folder) / "README.md"
+    _echo(message("init-wrote", said, path=path, readme=readme), lang=said)
 
 
-@main.command()
+@main.command(help=_h("help.extract"))
 @click.argument("source", type=click.Path(dir_okay=False))
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True),
-    help="Write the observations CSV to this file instead of stdout.",
+    help=_h("help.extract.output"),
 )
-@click.option(
-    "--published",
-    help="Day the text was published, YYYY-MM-DD (default: a date in the file name); it dates "
-    "stocks and the year of 今年.",
-)
-@click.option("--region", default="", help="GB/T 2260 code to fill in region_code.")
-@click.option("--source-id", help="source_id to fill in (default: the file name as a code).")
+@click.option("--published", help=_h("help.extract.published"))
+@click.option("--region", default="", help=_h("help.extract.region"))
+@click.option("--source-id", help=_h("help.extract.source_id"))
+@_LANG
 def extract(
-    source: str, output: str | None, published: str | None, region: str, source_id: str | None
+    source: str,
+    output: str | None,
+    published: str | None,
+    region: str,
+    source_id: str | None,
+    lang: str | None,
 ) -> None:
-    """Draft observations from the press release SOURCE (UTF-8 text): one row per figure.
-
-    Each row has the figure's clause as source_quote, its value, unit, multiplier, comparator
-    and period; indicator_id is left for you to name. The CSV is what `cz-stats init --from`
-    takes. Exit 0 written, 2 SOURCE unreadable.
-    """
     from changzhi_stats.extract import extract as extract_drafts
     from changzhi_stats.extract import write
 
+    said = _lang(lang)
     drafts = _run(
         lambda progress: extract_drafts(
             source, published=published, region=region, source_id=source_id
-        )
+        ),
+        said,
     )
-    text = _run(lambda progress: write(drafts, output))
+    text = _run(lambda progress: write(drafts, output), said)
     if output is None:
-        _echo(text.removesuffix("\n"))
-    click.echo(f"proposed {len(drafts)} observation(s); name each indicator_id", err=True)
+        _echo(text.removesuffix("\n"), lang=said)
+    click.echo(message("extract-proposed", said, count=len(drafts)), err=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -6,11 +6,16 @@ import sys
 import time
 from typing import TextIO
 
+from changzhi_stats.report.cli_messages import message
+
 
 class TerminalProgress:
     """Callable as ``progress(rows, bytes_done, bytes_total)``; redraws at most 4 times a second."""
 
-    def __init__(self, stream: TextIO | None = None, interval: float = 0.25) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, interval: float = 0.25, lang: str = "en"
+    ) -> None:
+        self.lang = lang
         self.stream = stream or sys.stderr
         self.interval = interval
         self.started = time.monotonic()
@@ -18,8 +23,8 @@ class TerminalProgress:
         self.drawn = False
 
     @classmethod
-    def for_terminal(cls) -> TerminalProgress | None:
-        return cls() if sys.stderr.isatty() else None
+    def for_terminal(cls, lang: str = "en") -> TerminalProgress | None:
+        return cls(lang=lang) if sys.stderr.isatty() else None
 
     def __call__(self, rows: int, done: int, total: int) -> None:
         now = time.monotonic()
@@ -27,11 +32,17 @@ class TerminalProgress:
             return
         self.last = now
         elapsed = now - self.started
-        line = f"{rows:,} rows checked"
+        line = message("progress.rows", self.lang, rows=f"{rows:,}")
         if total and done:
             share = min(done / total, 1.0)
             left = elapsed * (1 - share) / share if share else 0
-            line += f", {share:.0%} of {total / 1e6:,.1f} MB, about {left:,.0f} s left"
+            line += message(
+                "progress.share",
+                self.lang,
+                share=f"{share:.0%}",
+                total=f"{total / 1e6:,.1f}",
+                left=f"{left:,.0f}",
+            )
         self.stream.write("\r" + line + "\x1b[K")
         self.stream.flush()
         self.drawn = True

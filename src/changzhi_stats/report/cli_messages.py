@@ -1,0 +1,221 @@
+"""The command line's own words in English and Chinese: help texts, verdicts, errors, progress.
+
+Check messages live in :mod:`changzhi_stats.report.i18n`; this catalogue holds what ``cz-stats``
+itself says. Every key has both languages with the same placeholders (a test renders each).
+"""
+
+from __future__ import annotations
+
+# key: (en, zh)
+MESSAGES: dict[str, tuple[str, str]] = {
+    # --- help texts ---------------------------------------------------------------------------
+    "help.main": (
+        "Validate and publish statistical indicator tables as Frictionless Data Packages.",
+        "校验统计指标表（Frictionless 数据包）并发布为版本。",
+    ),
+    "help.format": (
+        "text for people; json (on stdout only) for programs.",
+        "text：给人看的文本；json：给程序读取（只输出到标准输出）。",
+    ),
+    "help.format_html": (
+        "text for people; json (on stdout only) for programs; html: one self-contained page "
+        "with the bad cells highlighted (to -o FILE, else stdout).",
+        "text：给人看的文本；json：给程序读取（只输出到标准输出）；html：一个独立的网页，"
+        "标出有问题的单元格（写入 -o 指定的文件，否则输出到标准输出）。",
+    ),
+    "help.max_errors": (
+        "List at most this many problems per severity; counts stay exact.",
+        "每种严重程度最多列出这么多条问题；计数仍然准确。",
+    ),
+    "help.lang": (
+        "Language of the messages (default: the locale, LC_ALL/LC_MESSAGES/LANG; else en).",
+        "消息的语言（默认按系统区域设置 LC_ALL/LC_MESSAGES/LANG 决定，否则为英文 en）。",
+    ),
+    "help.output": (
+        "Write the report to this file instead of stdout.",
+        "把报告写入这个文件，而不是输出到标准输出。",
+    ),
+    "help.strict": ("Warnings fail validation too.", "有警告也算校验不通过。"),
+    "help.watch": (
+        "Check again each time the descriptor or one of its files is saved (Ctrl-C stops).",
+        "每次保存描述文件或其中的数据文件时重新校验（按 Ctrl-C 停止）。",
+    ),
+    "help.allow_remote": (
+        "Let resource paths be URLs (not fetched yet: reported as remote-not-supported).",
+        "允许资源路径为网址（暂不下载：报告为 remote-not-supported）。",
+    ),
+    "help.limit.descriptor_bytes": (
+        "Largest datapackage.json, schema or dialect file (e.g. 64M).",
+        "datapackage.json、表结构或方言文件的最大大小（如 64M）。",
+    ),
+    "help.limit.descriptor_depth": (
+        "Deepest JSON nesting of a descriptor.",
+        "描述文件 JSON 的最大嵌套层数。",
+    ),
+    "help.limit.file_bytes": (
+        "Largest data file read (e.g. 20G).",
+        "读取的数据文件最大大小（如 20G）。",
+    ),
+    "help.limit.rows": ("Most data rows read per resource.", "每个资源最多读取的数据行数。"),
+    "help.limit.columns": ("Most columns per resource.", "每个资源最多的列数。"),
+    "help.limit.cell_chars": ("Longest cell, in characters.", "单元格最多的字符数。"),
+    "help.limit.resources": ("Most resources in a package.", "数据包最多的资源数。"),
+    "help.default": ("[default: {shown}]", "［默认：{shown}］"),
+    "help.validate": (
+        "Check DATAPACKAGE (default: the bundled Changzhi package) down to the cell.\n\n"
+        "Exit 0 valid, 1 invalid, 2 the package could not be read at all.",
+        "逐个单元格校验 DATAPACKAGE（默认：自带的长治数据包）。\n\n"
+        "退出码 0 有效，1 无效，2 数据包完全无法读取。",
+    ),
+    "help.publish": (
+        "Validate DATAPACKAGE and publish it as an immutable release in OUT/VERSION.\n\n"
+        "Exit 0 published, 1 refused (invalid data, version exists or not newer), 2 unreadable.",
+        "校验 DATAPACKAGE，并把它发布为 OUT/VERSION 中不可更改的版本。\n\n"
+        "退出码 0 已发布，1 拒绝发布（数据无效、版本已存在或不比已有版本新），2 无法读取。",
+    ),
+    "help.publish.version": (
+        "Release version X.Y.Z (default: the package's).",
+        "发布的版本号 X.Y.Z（默认：数据包中声明的版本）。",
+    ),
+    "help.publish.out": (
+        "Folder that holds the releases and index.json.",
+        "存放各个版本和 index.json 的文件夹。",
+    ),
+    "help.publish.bump": (
+        "Publish the next version of the latest release instead of --version; auto: the "
+        "bump `cz-stats diff` proposes.",
+        "不用 --version，而是发布最新版本的下一个版本；auto：采用 `cz-stats diff` 建议的升级。",
+    ),
+    "help.publish.base_url": (
+        "URL the releases folder is served from; DCAT-AP download URLs start with it "
+        "(relative without it).",
+        "发布文件夹所在的网址；DCAT-AP 的下载地址以它开头（不给则用相对地址）。",
+    ),
+    "help.diff": (
+        "Compare OLD and NEW (each a release folder or a package) and propose a version bump.\n\n"
+        "Exit 0 no differences, 1 differences found, 2 a side could not be read.",
+        "比较 OLD 和 NEW（各为一个版本文件夹或一个数据包），并建议版本号如何升级。\n\n"
+        "退出码 0 没有差异，1 有差异，2 有一方无法读取。",
+    ),
+    "help.verify": (
+        "Check that the release folder RELEASE is exactly what was published.\n\n"
+        "Exit 0 intact, 1 tampered or incomplete (each file and problem named), 2 not a release "
+        "folder at all.",
+        "核对版本文件夹 RELEASE 与发布时完全一致。\n\n"
+        "退出码 0 完好，1 被改动或不完整（列出每个文件和问题），2 根本不是版本文件夹。",
+    ),
+    "help.init": (
+        "Scaffold a new package in FOLDER from an observations CSV or workbook.\n\n"
+        "Writes the descriptor with the model's schemas, the observations, code lists with the "
+        "codes the data uses (the other columns to fill in), the regions, and a README saying "
+        "what to fill. Exit 0 written, 1 refused (FOLDER not empty, observations unreadable).",
+        "根据观测值 CSV 或工作簿，在 FOLDER 中生成一个新数据包。\n\n"
+        "写出带模型表结构的描述文件、观测值、含数据所用代码的代码表（其余各列待填）、地区表，"
+        "以及说明要填什么的 README。退出码 0 已写出，1 拒绝（FOLDER 不是空的、观测值无法读取）。",
+    ),
+    "help.init.from": (
+        "The observations to start from: CSV UTF-8, or .xlsx (its first sheet), with the "
+        "model's columns.",
+        "作为起点的观测值：UTF-8 编码的 CSV，或 .xlsx（第一个工作表），列与模型一致。",
+    ),
+    "help.init.region": (
+        "GB/T 2260 code of the city, e.g. 140400.",
+        "城市的 GB/T 2260 行政区划代码，如 140400。",
+    ),
+    "help.extract": (
+        "Draft observations from the press release SOURCE (UTF-8 text): one row per figure.\n\n"
+        "Each row has the figure's clause as source_quote, its value, unit, multiplier, "
+        "comparator and period; indicator_id is left for you to name. The CSV is what "
+        "`cz-stats init --from` takes. Exit 0 written, 2 SOURCE unreadable.",
+        "从新闻稿 SOURCE（UTF-8 文本）起草观测值：每个数字一行。\n\n"
+        "每行含该数字所在的分句（source_quote）、数值、单位、数量级、比较方式和时期；"
+        "indicator_id 留给你命名。生成的 CSV 可直接用于 `cz-stats init --from`。"
+        "退出码 0 已写出，2 SOURCE 无法读取。",
+    ),
+    "help.extract.output": (
+        "Write the observations CSV to this file instead of stdout.",
+        "把观测值 CSV 写入这个文件，而不是输出到标准输出。",
+    ),
+    "help.extract.published": (
+        "Day the text was published, YYYY-MM-DD (default: a date in the file name); it dates "
+        "stocks and the year of 今年.",
+        "文本的发布日期 YYYY-MM-DD（默认：文件名中的日期）；用于确定存量的日期和“今年”的年份。",
+    ),
+    "help.extract.region": (
+        "GB/T 2260 code to fill in region_code.",
+        "填入 region_code 的 GB/T 2260 代码。",
+    ),
+    "help.extract.source_id": (
+        "source_id to fill in (default: the file name as a code).",
+        "填入的 source_id（默认：由文件名生成的代码）。",
+    ),
+    # --- what the commands say ----------------------------------------------------------------
+    "error": ("error: {message}", "错误：{message}"),
+    "refused": ("refused: {message}", "拒绝：{message}"),
+    "internal": (
+        "internal error (please report it): {kind}: {message}",
+        "内部错误（请报告此问题）：{kind}：{message}",
+    ),
+    "cannot-write-output": (
+        "error: cannot write the output: {why}",
+        "错误：无法写出结果：{why}",
+    ),
+    "cannot-write": ("error: cannot write {path}: {why}", "错误：无法写入 {path}：{why}"),
+    "size-too-small": ("must be at least 1 byte", "至少为 1 字节"),
+    "published": (
+        "published {version} to {path} ({files} files); datapackage.json sha256 {sha256}",
+        "已发布 {version} 到 {path}（{files} 个文件）；datapackage.json 的 sha256 为 {sha256}",
+    ),
+    "published-warnings": (
+        "{count} warning(s); see `cz-stats validate`",
+        "{count} 个警告；详见 `cz-stats validate`",
+    ),
+    "init-wrote": (
+        "wrote {path}; fill in the blanks listed in {readme}",
+        "已写出 {path}；请按 {readme} 中列出的内容填写空白",
+    ),
+    "extract-proposed": (
+        "proposed {count} observation(s); name each indicator_id",
+        "起草了 {count} 条观测值；请为每条填写 indicator_id",
+    ),
+    "report-written": ("{verdict}; report written to {path}", "{verdict}；报告已写入 {path}"),
+    "watch-start": (
+        "watching {path} and its files; Ctrl-C stops",
+        "正在监视 {path} 及其文件；按 Ctrl-C 停止",
+    ),
+    "watch-changed": ("changed: {path}; checking again", "已改动：{path}；重新校验"),
+    "watch-stopped": ("stopped watching", "已停止监视"),
+    "progress.rows": ("{rows} rows checked", "已校验 {rows} 行"),
+    "progress.share": (
+        ", {share} of {total} MB, about {left} s left",
+        "，已完成 {total} MB 中的 {share}，约剩 {left} 秒",
+    ),
+    # --- verify and diff, for people ------------------------------------------------------
+    "verify.intact": (
+        "{path}: intact: {files} file(s) verified",
+        "{path}：完好：已核对 {files} 个文件",
+    ),
+    "verify.broken": (
+        "{path}: NOT INTACT: {problems} problem(s) in {files} file(s) verified",
+        "{path}：不完好：核对了 {files} 个文件，发现 {problems} 个问题",
+    ),
+    "diff.old": ("old: {side}", "旧：{side}"),
+    "diff.new": ("new: {side}", "新：{side}"),
+    "diff.table": (
+        "{name}: {added} added, {removed} removed, {revised} revised",
+        "{name}：新增 {added} 行，删除 {removed} 行，修订 {revised} 行",
+    ),
+    "diff.more": ("… and {count} more", "……另有 {count} 条"),
+    "diff.schema": ("schema: {change}", "表结构：{change}"),
+    "diff.breaking": (" (breaking)", "（不兼容）"),
+    "diff.metadata": ("metadata: {path}: {old} -> {new}", "元数据：{path}：{old} -> {new}"),
+    "diff.identical": ("no differences", "没有差异"),
+    "diff.bump": ("proposed bump: {bump}{shown}", "建议升级：{bump}{shown}"),
+}
+
+
+def message(key: str, lang: str = "en", **values: object) -> str:
+    """The CLI's text ``key`` in ``lang`` (``"zh"`` or ``"en"``), with ``values`` filled in."""
+    en, zh = MESSAGES[key]
+    text = zh if lang == "zh" else en
+    return text.format(**values) if values else text
