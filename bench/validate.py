@@ -10,6 +10,7 @@ compared with what was planted.
 
     python bench/validate.py --rows 5000000
     python bench/validate.py --rows 1000 --json results.json     # smoke test, seconds
+    python bench/validate.py --small 10      # the bundled 40-row package: start-up, CPU ratio
 
 Absolute times depend on the machine; the ratios between the tools are the claim.
 """
@@ -727,6 +728,7 @@ class Config:
     frictionless_rows: int | None
     repeat: int
     timeout: float
+    small: int = 0
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Config:
@@ -766,6 +768,14 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     parser.add_argument(
         "--timeout", type=float, default=900.0, help="seconds before a run is killed"
     )
+    parser.add_argument(
+        "--small",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: time cz-stats and frictionless validate on the bundled (small) package, "
+        "N runs each side by side, and print the CPU ratio",
+    )
     args = parser.parse_args(argv)
     if args.rows < 1:
         parser.error("--rows must be at least 1")
@@ -779,6 +789,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         frictionless_rows=args.frictionless_rows,
         repeat=args.repeat,
         timeout=args.timeout,
+        small=max(0, args.small),
     )
 
 
@@ -1144,11 +1155,73 @@ def _render_faults(faults: dict) -> str:
     return "\n".join(lines)
 
 
+BUNDLED = ROOT / "datapackage" / "datapackage.json"
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def run_small(config: Config, package: Path = BUNDLED) -> dict:
+    """A small package, where start-up is the cost: ``cz-stats validate`` and ``frictionless
+    validate`` of the same package, ``config.small`` runs each, in turn; medians and the ratio
+    of CPU seconds (user + system, all threads)."""
+    commands = {
+        "cz-stats validate": [tool_path("cz-stats"), "validate", str(package)],
+        "frictionless validate": [tool_path("frictionless"), "validate", str(package)],
+    }
+    with tempfile.TemporaryDirectory(prefix="cz-bench-small-") as tmp:
+        runs = interleaved(
+            config.small,
+            *[
+                (lambda t=tool, c=command: run_measured(t, c, Path(tmp), config.timeout))
+                for tool, command in commands.items()
+            ],
+        )
+    tools = {}
+    for tool, measured in zip(commands, runs, strict=True):
+        done = [m for m in measured if m.ran and m.cpu is not None]
+        tools[tool] = {
+            "runs": len(done),
+            "exit_codes": sorted({m.exit_code for m in done}),
+            "cpu_median": _round(_median([m.cpu for m in done])) if done else None,
+            "wall_median": _round(_median([m.wall for m in done])) if done else None,
+            "rss_mib_max": _round(max((m.rss_mib or 0) for m in done), 1) if done else None,
+        }
+    ours, theirs = tools["cz-stats validate"], tools["frictionless validate"]
+    ratio = None
+    if ours["cpu_median"] and theirs["cpu_median"]:
+        ratio = _round(ours["cpu_median"] / theirs["cpu_median"])
+    return {"package": str(package), "tools": tools, "cpu_ratio": ratio, "code": code_state()}
+
+
+def render_small(results: dict) -> str:
+    lines = [
+        f"small package: {results['package']}",
+        f"{'tool':<24}{'runs':>6}{'cpu s (median)':>16}{'wall s (median)':>17}{'peak MiB':>10}",
+    ]
+    for tool, row in results["tools"].items():
+        lines.append(
+            f"{tool:<24}{row['runs']:>6}{row['cpu_median'] or float('nan'):>16.3f}"
+            f"{row['wall_median'] or float('nan'):>17.3f}{row['rss_mib_max'] or 0:>10.1f}"
+        )
+    ratio = results["cpu_ratio"]
+    shown = "n/a" if ratio is None else f"{ratio:.2f}"
+    lines.append(f"CPU ratio cz-stats / frictionless: {shown} (lower is better; target <= 0.5)")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark, print its tables, optionally write the JSON results."""
     config = parse_args(argv)
-    results = run_benchmark(config)
-    print(render(results))
+    if config.small:
+        results = run_small(config)
+        print(render_small(results))
+    else:
+        results = run_benchmark(config)
+        print(render(results))
     if config.json:
         config.json.write_text(
             json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
