@@ -4,8 +4,8 @@ The English titles and templates are the catalogue's own
 (:mod:`changzhi_stats.report.catalogue`); this module adds the Chinese ones, with the same
 placeholders, and chooses the language: an explicit
 ``lang``, else the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: ``zh*`` is Chinese), else
-English. Free-text parameters that the code builds (``{note}``, ``{why}``, ``{hint}``) stay in
-English; the sentence around them is translated.
+English. Free-text parameters that the code builds (``{note}``, ``{why}``, ``{hint}``) are
+translated clause by clause where :mod:`changzhi_stats.report.free_text` knows the clause.
 """
 
 from __future__ import annotations
@@ -167,7 +167,12 @@ def template(code: str, lang: str = "en") -> str:
 
 
 def render(code: str, params: Mapping[str, object], lang: str = "en") -> str:
-    """The message of one finding in ``lang``, from the parameters it was made with."""
+    """The message of one finding in ``lang``, from the parameters it was made with; in Chinese
+    the free-text parameters built in code are translated too (:mod:`.free_text`)."""
+    if lang == "zh":
+        from changzhi_stats.report.free_text import params_zh
+
+        params = params_zh(params)
     return template(code, lang).format(**params)
 
 

@@ -1,0 +1,216 @@
+"""Chinese throughout: every check message, every CLI text and the common free-text reasons
+exist in Chinese, with no English words left (codes, field names, values, options, file names
+and placeholders' values aside), and every command takes --lang."""
+
+from __future__ import annotations
+
+import re
+import string
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from changzhi_stats.cli import main
+from changzhi_stats.report import free_text, i18n
+from changzhi_stats.report.catalogue import CHECKS
+from changzhi_stats.report.cli_messages import MESSAGES, message
+from changzhi_stats.report.progress import TerminalProgress
+
+# Words that stay as they are in a Chinese text: names of standards, tools, formats and the
+# values a user types (an option's choices).
+KEPT = {
+    "cz",
+    "stats",
+    "frictionless",
+    "table",
+    "schema",
+    "geojson",
+    "json",
+    "text",
+    "html",
+    "auto",
+    "major",
+    "minor",
+    "patch",
+    "en",
+    "zh",
+    "sha",
+    "ctrl",
+    "excel",
+    "limits",
+    "nan",
+    "inf",
+}
+
+NOT_WORDS = [
+    re.compile(r"`[^`]*`"),  # a command or code quoted
+    re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*"),  # an option
+    re.compile(r"\b\w+\([^)]*\)"),  # an API call: Limits(rows=...)
+    re.compile(r"(?<!\w)\.[a-z]+\b"),  # a file extension
+    re.compile(r"\{[^}]*\}"),  # a placeholder
+    re.compile(r"\b[\w.-]+\.(?:json|md|csv|xlsx|html)\b"),  # a file name
+    re.compile(r"\b[a-z0-9]+(?:[-_][a-z0-9]+)+\b"),  # a check code or a field name
+    re.compile(r"\b[A-Z][A-Z0-9_/-]*\b"),  # DATAPACKAGE, UTF-8, YYYY-MM-DD, MB, DCAT-AP
+    re.compile(r"\b[A-Z][a-z]*[A-Z][\w]*\b"),  # GeoJSON, CamelCase names
+    re.compile(r"'[^']*'"),  # a value quoted
+    re.compile(r"\bQn\b"),
+]
+
+
+CLI = "from changzhi_stats.cli import main; main()"
+
+
+def english_words(text: str) -> list[str]:
+    """The words of ``text`` that are English prose (what a Chinese text must not hold)."""
+    for pattern in NOT_WORDS:
+        text = pattern.sub(" ", text)
+    return [w for w in re.findall(r"[A-Za-z]{2,}", text) if w.lower() not in KEPT]
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_the_detector_finds_english() -> None:
+    found = english_words("类型不符：'93%' is not a valid number")
+    assert found == ["is", "not", "valid", "number"]
+    assert english_words("已校验 {rows} 行；用 --max-errors、`cz-stats diff` 与 region_code") == []
+
+
+@pytest.mark.parametrize("code", sorted(CHECKS))
+def test_every_check_has_a_chinese_title_and_message(code: str) -> None:
+    assert code in i18n.ZH, f"{code}: no Chinese title and message in report/i18n.py"
+    title, template = i18n.ZH[code]
+    assert placeholders(template) <= placeholders(CHECKS[code].template) | {"note"}, code
+    params = {name.split("!")[0]: "X1" for name in placeholders(CHECKS[code].template)}
+    rendered = i18n.render(code, params, "zh")
+    assert english_words(title) == [], (code, title)
+    assert english_words(rendered) == [], (code, rendered)
+
+
+@pytest.mark.parametrize("key", sorted(MESSAGES))
+def test_every_cli_message_has_chinese(key: str) -> None:
+    en, zh = MESSAGES[key]
+    assert placeholders(en) == placeholders(zh), key
+    values = {name: "1" for name in placeholders(en)}
+    assert english_words(message(key, "zh", **values)) == [], (key, zh)
+    assert re.search(r"[\u4e00-\u9fff]", zh), key
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        ("'93%' is not a valid number", "'93%' 不是有效的数值"),
+        (
+            "'１２' is not a valid integer; it uses full-width characters: write ASCII digits 0-9 "
+            "and '.'",
+            "'１２' 不是有效的整数；使用了全角字符：请写半角数字 0-9 和 '.'",
+        ),
+        ("'x' is not a valid date in format '%Y'", "'x' 不是有效的日期（格式 '%Y'）"),
+        (
+            "'1,5' is not a valid number; use '.' as the decimal mark and no thousands separator",
+            None,
+        ),
+        ("' 3' is not a valid number; it has spaces around it", None),
+        ("'inf' is not a valid number; Table Schema spells these NaN, INF and -INF", None),
+        ("2024-02-30 is not a real calendar period", "2024-02-30 不是真实的日历时期"),
+        ("START and END of an interval must have the same granularity", None),
+        ("a cumulative interval must lie within one year", None),
+        ("START must not be after END", None),
+        ("value 12.5 is not a figure of its quote", "数值 12.5 不是引文中的数字"),
+        ("no figure could be read in the quote, so value 3 was not checked against it", None),
+        ("row 1,001 and the rows after it were not read", "第 1,001 行及其后各行未读取"),
+        ("it was not read", "未读取"),
+        ("the resource was not read", None),
+        ("the workbook was not read", None),
+        (
+            "raise it with --max-rows or Limits(rows=...)",
+            "可用 --max-rows 或 Limits(rows=...) 调高上限",
+        ),
+    ],
+)
+def test_the_common_reasons_built_in_code_are_translated(english: str, chinese: str | None) -> None:
+    translated = free_text.to_zh(english)
+    assert english_words(translated) == [], translated
+    if chinese is not None:
+        assert translated == chinese
+
+
+def test_a_type_error_reads_in_chinese_end_to_end() -> None:
+    params = {"why": "'93%' is not a valid number"}
+    assert i18n.render("type-error", params, "zh") == "类型不符：'93%' 不是有效的数值"
+    assert i18n.render("type-error", params, "en").endswith("'93%' is not a valid number")
+
+
+def test_an_unknown_clause_is_kept_not_garbled() -> None:
+    assert free_text.to_zh("'x' is not a valid number; something new") == (
+        "'x' 不是有效的数值；something new"
+    )
+
+
+def test_every_command_takes_lang() -> None:
+    for name, command in main.commands.items():
+        options = {opt for p in command.params if isinstance(p, click.Option) for opt in p.opts}
+        assert "--lang" in options, name
+
+
+def test_help_follows_the_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The help is drawn before --lang is read: it follows LC_ALL/LC_MESSAGES/LANG."""
+    import subprocess
+    import sys
+
+    env = {"LC_ALL": "zh_CN.UTF-8", "PYTHONPATH": ":".join(sys.path)}
+    for command in ([], ["validate"], ["publish"], ["diff"], ["verify"], ["init"], ["extract"]):
+        shown = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from changzhi_stats.cli import main; main()",
+                *command,
+                "--help",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert shown.returncode == 0, shown.stderr
+        descriptions = [
+            line for line in shown.stdout.splitlines() if re.search(r"[\u4e00-\u9fff]", line)
+        ]
+        assert descriptions, (command, shown.stdout)
+
+
+def test_the_progress_line_in_chinese() -> None:
+    import io
+
+    stream = io.StringIO()
+    progress = TerminalProgress(stream, interval=0, lang="zh")
+    progress(1200, 50, 100)
+    line = stream.getvalue()
+    assert "已校验 1,200 行" in line and "约剩" in line
+    assert english_words(line.replace("\x1b[K", "")) == []
+
+
+def test_verify_and_diff_speak_chinese(tmp_path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "releases"
+    published = runner.invoke(
+        main, ["publish", "--version", "1.0.0", "--out", str(out), "--lang", "zh"]
+    )
+    assert published.exit_code == 0, published.output
+    assert published.stdout.startswith("已发布 1.0.0")
+    verified = runner.invoke(main, ["verify", str(out / "1.0.0"), "--lang", "zh"])
+    assert verified.exit_code == 0, verified.output
+    assert "完好：已核对" in verified.stdout
+    assert english_words(verified.stdout.replace(str(out / "1.0.0"), "")) == []
+    compared = runner.invoke(main, ["diff", str(out / "1.0.0"), str(out / "1.0.0"), "--lang", "zh"])
+    assert compared.exit_code == 0, compared.output
+    assert "没有差异" in compared.stdout
+
+
+def test_errors_are_said_in_chinese(tmp_path) -> None:
+    result = CliRunner().invoke(main, ["verify", str(tmp_path / "nowhere"), "--lang", "zh"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("错误：")
