@@ -18,6 +18,7 @@ import polars as pl
 from changzhi_stats import arguments
 from changzhi_stats.errors import PackageUnreadable
 from changzhi_stats.package.descriptor import PackageSpec, ResourceSpec, load_package
+from changzhi_stats.report import catalogue
 from changzhi_stats.report.problems import Findings
 from changzhi_stats.rules.tableschema import key_fields
 from changzhi_stats.sources import xlsx as xlsxsource
@@ -280,10 +281,10 @@ def compare(old: PackageSpec, new: PackageSpec) -> Diff:
     old_tables, new_tables = _tables(old), _tables(new)
     for name in old_tables:
         if name not in new_tables:
-            result.schema.append(_change(name, "resource-removed", None, name, None, True))
+            result.schema.append(_change(name, "resource-removed", None, name, None))
     for name, spec in new_tables.items():
         if name not in old_tables:
-            result.schema.append(_change(name, "resource-added", None, None, name, False))
+            result.schema.append(_change(name, "resource-added", None, None, name))
             continue
         before = old_tables[name]
         result.schema.extend(_schema_changes(name, before.schema, spec.schema))
@@ -316,14 +317,15 @@ def _fields(schema: dict) -> list[dict]:
     return [f for f in schema.get("fields") or [] if isinstance(f, dict) and f.get("name")]
 
 
-def _change(resource, change, field_name, old, new, breaking) -> dict:
+def _change(resource, change, field_name, old, new) -> dict:
+    """One schema change; ``change`` is a code of the catalogue, which says if it is breaking."""
     return {
         "resource": resource,
         "change": change,
         "field": field_name,
         "old": old,
         "new": new,
-        "breaking": breaking,
+        "breaking": catalogue.result(catalogue.DIFF, change).breaking,
     }
 
 
@@ -357,25 +359,25 @@ def _schema_changes(name: str, old: dict, new: dict) -> list[dict]:
         if position < len(new_order) and new_order[position] in came:
             other = new_order[position]
             if old_fields[f].get("type", "string") == new_fields[other].get("type", "string"):
-                changes.append(_change(name, "field-renamed", f, f, other, True))
+                changes.append(_change(name, "field-renamed", f, f, other))
                 renamed.update({f, other})
     for f in gone:
         if f not in renamed:
-            changes.append(_change(name, "field-removed", f, old_fields[f].get("type"), None, True))
+            changes.append(_change(name, "field-removed", f, old_fields[f].get("type"), None))
     for f in came:
         if f not in renamed:
-            changes.append(_change(name, "field-added", f, None, new_fields[f].get("type"), False))
+            changes.append(_change(name, "field-added", f, None, new_fields[f].get("type")))
     for f in old_fields.keys() & new_fields.keys():
         a = old_fields[f].get("type", "string")
         b = new_fields[f].get("type", "string")
         if a != b:
-            changes.append(_change(name, "field-retyped", f, a, b, True))
+            changes.append(_change(name, "field-retyped", f, a, b))
     a_key, b_key = list(key_fields(old.get("primaryKey"))), list(key_fields(new.get("primaryKey")))
     if a_key != b_key:
-        changes.append(_change(name, "primary-key-changed", None, a_key, b_key, True))
+        changes.append(_change(name, "primary-key-changed", None, a_key, b_key))
     if _normal_fks(old) != _normal_fks(new):
         changes.append(
-            _change(name, "foreign-keys-changed", None, _normal_fks(old), _normal_fks(new), True)
+            _change(name, "foreign-keys-changed", None, _normal_fks(old), _normal_fks(new))
         )
     return sorted(changes, key=lambda c: (c["change"], c["field"] or ""))
 

@@ -33,6 +33,7 @@ from changzhi_stats.package.descriptor import frictionless_safe, judge_safe_desc
 from changzhi_stats.package.files import link_on_the_way, open_regular, read_bytes, read_json
 from changzhi_stats.package.files import sha256_regular as sha256
 from changzhi_stats.package.limits import Limits
+from changzhi_stats.report import catalogue
 
 SUMS = "SHA256SUMS"
 _LINE = re.compile(r"^([0-9a-fA-F]{64}) [ *](.+)$")
@@ -45,7 +46,7 @@ class Finding:
     """One thing wrong with one file."""
 
     file: str
-    problem: str
+    problem: str  # a code of catalogue.VERIFY_FINDINGS, documented in docs/checks.md
     detail: str
 
     def to_dict(self) -> dict:
@@ -65,6 +66,8 @@ class Verification:
         return not self.findings
 
     def add(self, file: str, problem: str, detail: str) -> None:
+        """``problem`` is a verify code of the catalogue (an unknown one raises KeyError)."""
+        catalogue.result(catalogue.VERIFY, problem)
         self.findings.append(Finding(file, problem, detail))
 
     def to_dict(self) -> dict:

@@ -274,3 +274,65 @@ CHECKS: dict[str, CheckSpec] = {spec.code: spec for spec in _ALL}
 def spec(code: str) -> CheckSpec:
     """Look a check up by code; an unknown code is a programming error, so it raises KeyError."""
     return CHECKS[code]
+
+
+# --- results of the other commands: verify's findings, diff's changes ---------------------------
+# Not validation checks (they are not in CHECKS and never in a validation report): what
+# ``cz-stats verify`` finds wrong with a file of a release (the ``problem`` of each finding) and
+# what ``cz-stats diff`` reports changed (the ``change`` of each schema change; the kinds of row
+# and metadata change name the lists they are reported in). Same dialect as the checks: stable
+# kebab-case codes, documented in docs/checks.md, Chinese titles in i18n.
+
+VERIFY = "verify"
+DIFF = "diff"
+
+
+@dataclass(frozen=True)
+class ResultSpec:
+    """One code of a command's results: ``kind`` is the command (``verify`` or ``diff``)."""
+
+    code: str
+    kind: str
+    title: str
+    breaking: bool | None = None  # a diff change: does it call for a major version
+
+
+_RESULTS = (
+    ResultSpec("symlink", VERIFY, "A link, not a file"),
+    ResultSpec("not-a-file", VERIFY, "Not a regular file"),
+    ResultSpec("unreadable", VERIFY, "File cannot be read"),
+    ResultSpec("missing", VERIFY, "File absent"),
+    ResultSpec("unlisted", VERIFY, "File not listed in SHA256SUMS"),
+    ResultSpec("malformed", VERIFY, "SHA256SUMS line malformed"),
+    ResultSpec("unsafe-path", VERIFY, "Path outside the release"),
+    ResultSpec("checksum-mismatch", VERIFY, "sha256 differs from SHA256SUMS"),
+    ResultSpec("not-in-sha256sums", VERIFY, "Resource not listed in SHA256SUMS"),
+    ResultSpec("bytes-mismatch", VERIFY, "Size differs from the descriptor"),
+    ResultSpec("hash-mismatch", VERIFY, "sha256 differs from the descriptor"),
+    ResultSpec("invalid-descriptor", VERIFY, "Invalid release descriptor"),
+    ResultSpec("copies-differ", VERIFY, "CSV and Parquet copies differ"),
+    ResultSpec("invalid-dcat", VERIFY, "Invalid dcat.jsonld"),
+    ResultSpec("dcat-mismatch", VERIFY, "dcat.jsonld disagrees with the file"),
+    ResultSpec("resource-added", DIFF, "Resource added", breaking=False),
+    ResultSpec("resource-removed", DIFF, "Resource removed", breaking=True),
+    ResultSpec("field-added", DIFF, "Field added", breaking=False),
+    ResultSpec("field-removed", DIFF, "Field removed", breaking=True),
+    ResultSpec("field-renamed", DIFF, "Field renamed", breaking=True),
+    ResultSpec("field-retyped", DIFF, "Field type changed", breaking=True),
+    ResultSpec("primary-key-changed", DIFF, "Primary key changed", breaking=True),
+    ResultSpec("foreign-keys-changed", DIFF, "Foreign keys changed", breaking=True),
+    ResultSpec("row-added", DIFF, "Row added", breaking=False),
+    ResultSpec("row-removed", DIFF, "Row removed", breaking=False),
+    ResultSpec("row-revised", DIFF, "Row revised", breaking=False),
+    ResultSpec("metadata-changed", DIFF, "Metadata changed", breaking=False),
+)
+
+VERIFY_FINDINGS: dict[str, ResultSpec] = {r.code: r for r in _RESULTS if r.kind == VERIFY}
+DIFF_CHANGES: dict[str, ResultSpec] = {r.code: r for r in _RESULTS if r.kind == DIFF}
+RESULTS: dict[str, dict[str, ResultSpec]] = {VERIFY: VERIFY_FINDINGS, DIFF: DIFF_CHANGES}
+
+
+def result(kind: str, code: str) -> ResultSpec:
+    """Look a verify finding or diff change up; an unknown code is a programming error
+    (KeyError), as with :func:`spec`."""
+    return RESULTS[kind][code]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from changzhi_stats.report.catalogue import CHECKS
+from changzhi_stats.report.catalogue import CHECKS, RESULTS
 
 LANGS = ("en", "zh")
 
@@ -179,3 +179,44 @@ def render(code: str, params: Mapping[str, object], lang: str = "en") -> str:
 def word(key: str, lang: str = "en", **values: object) -> str:
     text = WORDS.get(lang, WORDS["en"])[key]
     return text.format(**values) if values else text
+
+
+# Chinese titles of verify's findings and diff's changes (catalogue.RESULTS), by command and code.
+ZH_RESULTS: dict[str, dict[str, str]] = {
+    "verify": {
+        "symlink": "是链接而非文件（未跟随）",
+        "not-a-file": "不是普通文件（FIFO、设备或套接字；未打开）",
+        "unreadable": "文件无法读取",
+        "missing": "文件缺失",
+        "unlisted": "文件未列入 SHA256SUMS",
+        "malformed": "SHA256SUMS 的行格式不是“<sha256>  <文件>”",
+        "unsafe-path": "路径超出发布版本",
+        "checksum-mismatch": "sha256 与 SHA256SUMS 不符",
+        "not-in-sha256sums": "资源未列入 SHA256SUMS",
+        "bytes-mismatch": "文件大小与描述中的字节数不符",
+        "hash-mismatch": "sha256 与描述中的哈希值不符",
+        "invalid-descriptor": "发布版本的描述无效",
+        "copies-differ": "CSV 与 Parquet 副本不一致",
+        "invalid-dcat": "dcat.jsonld 无效",
+        "dcat-mismatch": "dcat.jsonld 与文件不符",
+    },
+    "diff": {
+        "resource-added": "新增资源",
+        "resource-removed": "删除资源",
+        "field-added": "新增字段",
+        "field-removed": "删除字段",
+        "field-renamed": "字段改名",
+        "field-retyped": "字段类型改变",
+        "primary-key-changed": "主键改变",
+        "foreign-keys-changed": "外键改变",
+        "row-added": "新增行",
+        "row-removed": "删除行",
+        "row-revised": "修订行",
+        "metadata-changed": "元数据改变",
+    },
+}
+
+
+def result_title(kind: str, code: str, lang: str = "en") -> str:
+    """The title of a verify finding or diff change (``kind``: ``verify`` or ``diff``)."""
+    return ZH_RESULTS[kind][code] if lang == "zh" else RESULTS[kind][code].title

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 
 from changzhi_stats.report import i18n
@@ -55,7 +56,13 @@ def make_problem(
 
 
 class Findings:
-    """Collects problems while validation runs: counts every one, keeps at most ``cap`` per check.
+    """Collects problems while validation runs: counts every one, keeps a bounded sample per check.
+
+    The sample of a check is its first ``cap`` problems in reading order (resource order in the
+    descriptor, row, field order in the schema), whatever order they arrive in: batch sizes and
+    rule order change nothing. Resource and field order are known only when the report is made
+    (:meth:`Report.from_findings`), so each check keeps, per resource, its ``cap`` problems of the
+    lowest rows plus the ties at the last of those rows (which the field order then decides).
 
     Keeping a bounded sample per check (rather than the first ``cap`` overall) means a flood of
     one kind of problem never hides the first instances of another.
@@ -66,30 +73,81 @@ class Findings:
             raise ValueError("cap must be >= 0")
         self.cap = cap
         self.counts: Counter[str] = Counter()
-        self._kept: dict[str, list[Problem]] = {}
+        self._kept: dict[str, dict[str | None, _Lowest]] = {}
 
     def add(self, problem: Problem) -> None:
         self.counts[problem.check] += 1
-        kept = self._kept.setdefault(problem.check, [])
-        if len(kept) < self.cap:
-            kept.append(problem)
+        self._keep(problem)
+
+    def _keep(self, problem: Problem) -> None:
+        if not self.cap:
+            return
+        by_resource = self._kept.setdefault(problem.check, {})
+        lowest = by_resource.get(problem.resource)
+        if lowest is None:
+            lowest = by_resource[problem.resource] = _Lowest(self.cap)
+        lowest.offer(problem)
 
     def extend(self, problems: Iterable[Problem]) -> None:
         for problem in problems:
             self.add(problem)
 
     def add_count(self, check: str, total: int, sample: Sequence[Problem]) -> None:
-        """Record ``total`` problems of one check of which only ``sample`` were materialised."""
+        """Record ``total`` problems of one check of which only ``sample`` were materialised
+        (the sample being the first of them in reading order)."""
         self.counts[check] += total
-        kept = self._kept.setdefault(check, [])
-        kept.extend(sample[: max(0, self.cap - len(kept))])
+        for problem in sample:
+            self._keep(problem)
 
     def room(self, check: str) -> int:
-        """How many more problems of this check would be kept."""
-        return max(0, self.cap - len(self._kept.get(check, ())))
+        """How many problems of this check a caller should materialise from one batch (its
+        first in reading order): always ``cap``, since any of them may come before those kept."""
+        return self.cap
 
     def kept(self) -> list[Problem]:
-        return [p for problems in self._kept.values() for p in problems]
+        """Every problem kept, check by check, each check's in (resource, row) order as found."""
+        return [
+            p
+            for by_resource in self._kept.values()
+            for lowest in by_resource.values()
+            for p in lowest.problems()
+        ]
+
+    def sample(self, rank: Callable[[Problem], tuple]) -> dict[str, list[Problem]]:
+        """Each check's first ``cap`` problems by ``rank`` (a reading-order key)."""
+        return {
+            check: sorted(
+                (p for lowest in by_resource.values() for p in lowest.problems()), key=rank
+            )[: self.cap]
+            for check, by_resource in self._kept.items()
+        }
+
+
+class _Lowest:
+    """The problems of the ``cap`` lowest rows offered, with every tie at the highest of them:
+    bounded by ``cap`` plus the problems one row can hold."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.size = 0
+        self.rows: dict[int, list[Problem]] = {}
+        self.heap: list[int] = []  # the rows held, negated: heap[0] is minus the highest
+
+    def offer(self, problem: Problem) -> None:
+        row = problem.row or 0
+        if self.size >= self.cap and row > -self.heap[0]:
+            return
+        held = self.rows.get(row)
+        if held is None:
+            held = self.rows[row] = []
+            heapq.heappush(self.heap, -row)
+        held.append(problem)
+        self.size += 1
+        while self.size - len(self.rows[-self.heap[0]]) >= self.cap:
+            self.size -= len(self.rows.pop(-heapq.heappop(self.heap)))
+
+    def problems(self) -> list[Problem]:
+        return [p for row in sorted(self.rows) for p in self.rows[row]]
 
 
 @dataclass
@@ -137,24 +195,32 @@ class Report:
         fields: dict[str, Sequence[str]],
         **stats: object,
     ) -> Report:
-        """Sort the kept problems into reading order and cut each list at the cap."""
+        """Each check's first problems in reading order (resource order in the descriptor, row,
+        field order in the schema), each list cut at the cap by :func:`_fair_share`."""
         resource_rank = {name: i for i, name in enumerate(order)}
+        field_ranks = {name: {f: i for i, f in enumerate(names)} for name, names in fields.items()}
 
         def key(p: Problem) -> tuple:
-            names = fields.get(p.resource or "", ())
-            column = names.index(p.field) if p.field in names else len(names)
+            ranks = field_ranks.get(p.resource or "", {})
             return (
                 p.resource is not None,
                 resource_rank.get(p.resource, len(resource_rank)),
+                p.resource or "",
                 p.row or 0,
-                column,
+                ranks.get(p.field, len(ranks)),
+                p.field or "",
                 p.check,
+                p.value or "",
+                p.message,
             )
 
         cap = findings.cap
-        kept = findings.kept()
-        errors = sorted(_fair_share([p for p in kept if p.severity == ERROR], cap), key=key)
-        warnings = sorted(_fair_share([p for p in kept if p.severity == WARNING], cap), key=key)
+        by_check = findings.sample(key)
+        by_severity = {ERROR: {}, WARNING: {}}
+        for check, problems in by_check.items():
+            by_severity[spec(check).severity][check] = problems
+        errors = sorted(_fair_share(by_severity[ERROR], cap, key), key=key)
+        warnings = sorted(_fair_share(by_severity[WARNING], cap, key), key=key)
         total_errors = sum(n for c, n in findings.counts.items() if spec(c).severity == ERROR)
         total_warnings = sum(n for c, n in findings.counts.items() if spec(c).severity == WARNING)
         capped = total_errors > len(errors) or total_warnings > len(warnings)
@@ -237,18 +303,16 @@ class Report:
         ) + (f" ({tally})" if tally else "")
 
 
-def _fair_share(problems: list[Problem], cap: int) -> list[Problem]:
-    """At most ``cap`` problems, taken in turn from each check, so a flood of one check never
-    hides the first instances of another (each check's own are kept in the order found)."""
-    if len(problems) <= cap:
-        return problems
-    by_check: dict[str, list[Problem]] = {}
-    for problem in problems:
-        by_check.setdefault(problem.check, []).append(problem)
+def _fair_share(
+    by_check: dict[str, list[Problem]], cap: int, key: Callable[[Problem], tuple]
+) -> list[Problem]:
+    """At most ``cap`` problems, taken in turn from each check (each check's in reading order),
+    so a flood of one check never hides the first instances of another. Where a turn does not
+    fit whole, the problems that come first in reading order are taken."""
     chosen: list[Problem] = []
     depth = 0
     while len(chosen) < cap:
-        layer = [group[depth] for group in by_check.values() if depth < len(group)]
+        layer = sorted((group[depth] for group in by_check.values() if depth < len(group)), key=key)
         if not layer:
             break
         chosen.extend(layer[: cap - len(chosen)])
