@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from changzhi_stats.engines.polars.fieldtypes import NUMBER, explain
-from changzhi_stats.rules.core import Rule
+from changzhi_stats.rules.core import Rule, absent_name, typed_name
 from changzhi_stats.sources.text import ROW
 
 Builder = Callable[..., "Failure"]
 BUILDERS: dict[str, Builder] = {}
+__all__ = ["typed_name"]  # re-exported: the writers read typed columns by it
 PER_VALUE: set[str] = set()  # kinds whose verdict on a cell depends on that cell's value alone
 FORMULA_START = r"^[=+\-@\t\r]"  # what makes a spreadsheet read a cell as a formula
 
@@ -64,7 +65,7 @@ def raw(name: str) -> pl.Expr:
 
 def typed(name: str) -> pl.Expr:
     """The parsed (typed) column of field ``name``."""
-    return pl.col(f"__typed__{name}")
+    return pl.col(typed_name(name))
 
 
 @builder("type")
@@ -77,7 +78,7 @@ def _type(name: str, spec: Mapping) -> Failure:
 def _required(name: str, absent: bool = False) -> Failure:
     bad = raw(name).is_null()
     if absent:  # cells of short rows are reported as missing-cell, not again as required
-        bad = bad & ~pl.col(f"__absent__{name}").fill_null(False)
+        bad = bad & ~pl.col(absent_name(name)).fill_null(False)
     return Failure(bad)
 
 
