@@ -59,7 +59,8 @@ def _verdicts(plan, frame: pl.DataFrame) -> pl.DataFrame:
     """One boolean column per rule, true where the row passes it."""
     prepared = _prepare(plan, frame)
     return prepared.select(
-        (~build(rule).bad.fill_null(False)).alias(f"r{n}") for n, rule in enumerate(plan.rules)
+        (~build(rule, plan.tables).bad.fill_null(False)).alias(f"r{n}")
+        for n, rule in enumerate(plan.rules)
     )
 
 

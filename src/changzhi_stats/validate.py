@@ -20,8 +20,9 @@ import polars as pl
 from changzhi_stats import arguments
 from changzhi_stats.engines.polars import distinct
 from changzhi_stats.engines.polars import run as engine
-from changzhi_stats.engines.polars.builders import build, typed
+from changzhi_stats.engines.polars.builders import Tables, build, typed
 from changzhi_stats.engines.polars.enrich import Enrichment, Loaded, enrich
+from changzhi_stats.engines.polars.plan import Plan, plan
 from changzhi_stats.errors import CzStatsError
 from changzhi_stats.package.descriptor import PackageSpec, ResourceSpec, load_package
 from changzhi_stats.package.limits import Limits, describe_bytes
@@ -36,7 +37,7 @@ from changzhi_stats.rules.core import (
     typed_name,
     usable,
 )
-from changzhi_stats.rules.tableschema import Plan, fields_of, key_fields, plan
+from changzhi_stats.rules.tableschema import fields_of, key_fields
 from changzhi_stats.sources.csv import CsvSource
 from changzhi_stats.sources.text import ROW, column, combined_hash, compact
 from changzhi_stats.sources.xlsx import locate, open_source
@@ -125,6 +126,7 @@ def check_package(
     total_bytes = sum(_size(t.resource) for t in tables)
     done_bytes = done_rows = 0
     state = Enrichment()
+    whole = Tables({name: table.frame for name, table in loaded.items()})
     for table in tables:
         fk_rules = _foreign_key_rules(table, loaded, findings)
         for rule in table.plan.rules:
@@ -132,7 +134,7 @@ def check_package(
                 table.keys.append(_KeyTracker(rule))
         batches = [table.loaded.frame] if table.loaded else _prepared(table, findings)
         for frame in _at_least_one(batches, table):
-            _check(table, frame, fk_rules, loaded, package, findings, state)
+            _check(table, frame, fk_rules, loaded, whole, package, findings, state)
             if sink is not None:
                 sink(table.name, frame, [table.fields[i] for i in table.kept], loaded)
             done_rows += frame.height
@@ -179,6 +181,7 @@ class TableRules:
     schema: dict
     lookups: dict[str, Loaded]
     base: Path
+    tables: Tables = field(default_factory=Tables)
 
     def enrich(self, frame: pl.DataFrame) -> pl.DataFrame:
         """``frame`` (row numbers, raw and typed columns) with the model's lookup columns."""
@@ -200,8 +203,16 @@ def table_rules(source: str | Path | None, resource: str) -> TableRules:
     loaded = _load_lookups(tables, quiet)
     fk_rules = _foreign_key_rules(table, loaded, quiet)
     fields = [table.fields[i] for i in table.kept]
+    whole = Tables({name: table.frame for name, table in loaded.items()})
     result = TableRules(
-        table.name, fields, dict(table.plan.typed), [], table.resource.schema, loaded, package.base
+        table.name,
+        fields,
+        dict(table.plan.typed),
+        [],
+        table.resource.schema,
+        loaded,
+        package.base,
+        whole,
     )
     probe = result.enrich(_empty(table))
     result.rules = [*table.plan.rules, *fk_rules, *statrules.applicable(set(probe.columns))]
@@ -403,7 +414,7 @@ def _prepare(table: _Table, batch: pl.DataFrame, findings: Findings) -> pl.DataF
     return frame.with_columns(expr.alias(typed_name(n)) for n, expr in typed_exprs.items())
 
 
-def _check(table, frame, fk_rules, loaded, package, findings, state) -> None:
+def _check(table, frame, fk_rules, loaded, whole, package, findings, state) -> None:
     source = table.loaded or Loaded(table.name, frame, table.resource.schema, table.fields)
     enriched = enrich(source, loaded, package.base, findings, state)
     absent = frozenset(
@@ -418,7 +429,7 @@ def _check(table, frame, fk_rules, loaded, package, findings, state) -> None:
         rules = plan(table.resource.schema, table.present, absent).rules if absent else None
         rules = [r for r in (rules or table.plan.rules) if r.kind != "unique"] + fk_rules
         rules += statrules.applicable(set(enriched.columns))
-        failures = [build(rule) for rule in rules]
+        failures = [build(rule, whole) for rule in rules]
         table.compiled[shape] = (rules, failures, distinct.plan(rules, failures, table.plan.typed))
     rules, failures, passing = table.compiled[shape]
     skipped = distinct.cannot_fail(enriched, passing)
@@ -571,20 +582,14 @@ def _foreign_key_rules(table: _Table, tables: dict[str, Loaded], findings: Findi
         if note:
             findings.add(make_problem("schema-error", resource=table.name, note=note))
             continue
-        keys = [pl.col(n) for n in target_fields]
-        joined = keys[0] if len(keys) == 1 else pl.concat_str(keys, separator="\x1f")
-        # a referenced cell that is not of its field's type (a type-error there) is no key
-        # value, as in frictionless-py: only the text of well-typed cells is allowed
-        typed_keys = [typed(n) for n in target_fields if typed_name(n) in target.frame.columns]
-        candidates = target.frame.filter(*[k.is_not_null() for k in typed_keys])
-        allowed = candidates.select(joined.alias("k")).drop_nulls().unique().to_series()
+        # the rule names its target; the engine resolves the keys allowed (builders.Tables)
         shown_target = f"{target_name}.{','.join(target_fields)}"
         rules.append(
             Rule(
                 "foreign-key",
                 ",".join(names),
                 "foreign-key",
-                {"names": names, "allowed": allowed},
+                {"names": names, "resource": target_name, "fields": target_fields},
                 {"target": shown_target},
             )
         )
