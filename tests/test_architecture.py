@@ -63,25 +63,39 @@ def test_every_module_has_a_layer() -> None:
 
 @pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_imports_point_down(path: Path) -> None:
-    if path.parent.name == "rules" and path.name in NOT_YET_NEUTRAL:
-        pytest.xfail("rules/tableschema.py still builds polars typed expressions")
     mine = RANK[top(path)]
     upward = sorted(layer for layer in imported(path) if RANK.get(layer, -1) > mine)
     assert not upward, f"{path.relative_to(PACKAGE)} imports the higher layer(s) {upward}"
 
 
-# Known, documented exceptions still to remove (docs/architecture.md, "What is left").
-NOT_YET_NEUTRAL = {"tableschema.py"}
-
-
 def test_rules_are_engine_neutral() -> None:
     """A rule is data: nothing under rules/ imports polars, pandera or an engine."""
     for path in (PACKAGE / "rules").rglob("*.py"):
-        if path.name in NOT_YET_NEUTRAL:
-            continue
         text = path.read_text("utf-8")
         assert not re.search(r"^\s*(import|from) (polars|pandera|pyarrow)\b", text, re.M), path
         assert "engines" not in imported(path), path
+
+
+def test_rules_hold_no_engine_objects() -> None:
+    """Every rule a package yields is plain data: no polars value anywhere in its args."""
+    import polars as pl
+
+    from changzhi_stats.package.descriptor import load_package
+    from changzhi_stats.validate import table_rules
+
+    def plain(value: object) -> bool:
+        if isinstance(value, pl.Series | pl.Expr | pl.DataFrame):
+            return False
+        if isinstance(value, dict):
+            return all(plain(v) for v in value.values())
+        if isinstance(value, list | tuple):
+            return all(plain(v) for v in value)
+        return True
+
+    package = load_package(None)
+    for resource in package.resources:
+        for rule in table_rules(None, resource.name).rules:
+            assert plain(dict(rule.args)), rule
 
 
 def test_nothing_imports_the_cli() -> None:

@@ -11,7 +11,7 @@ from changzhi_stats.engines.polars import distinct
 from changzhi_stats.engines.polars.builders import Failure, build, typed
 from changzhi_stats.engines.polars.run import run
 from changzhi_stats.report.problems import Findings
-from changzhi_stats.rules.core import Rule
+from changzhi_stats.rules.core import Rule, typed_name
 from changzhi_stats.sources.text import ROW
 
 PATTERN = Rule(
@@ -33,7 +33,7 @@ def batch(codes: list[str | None], first_row: int = 2) -> pl.DataFrame:
             "status": ["A"] * len(codes),
         }
     )
-    return frame.with_columns(pl.col(n).alias(f"__typed__{n}") for n in ("code", "status"))
+    return frame.with_columns(pl.col(n).alias(typed_name(n)) for n in ("code", "status"))
 
 
 def test_a_batch_of_known_passing_values_skips_the_rules() -> None:

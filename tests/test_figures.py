@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 
 import changzhi_stats as cz
 from changzhi_stats.engines.polars import model_builders
+from changzhi_stats.engines.polars.enrich import Enrichment
 from changzhi_stats.package.descriptor import bundled_package_path
 from changzhi_stats.rules import model as statrules
+from changzhi_stats.rules.core import typed_name
 from changzhi_stats.rules.figures import chinese_numeral, judge, parse_chinese, period_months, read
 
 BUNDLED = bundled_package_path().parent
@@ -280,7 +282,7 @@ def test_a_package_without_quotes_is_unaffected(make_package) -> None:
 # --- the polars verdicts agree with judge, row by row --------------------------------------------
 
 
-FRAME_COLUMNS = ["source_quote", statrules.VALUE, "__typed__unit_multiplier", "unit"]
+FRAME_COLUMNS = ["source_quote", statrules.VALUE, typed_name("unit_multiplier"), "unit"]
 FRAME_COLUMNS += ["comparator", "period"]
 QUOTES = [r["source_quote"] for r in observations()] + [
     "工业增加值下降6.3%",
@@ -312,7 +314,7 @@ def test_vectorised_verdicts_agree_with_judge(rows: list[tuple]) -> None:
         schema=FRAME_COLUMNS,
         orient="row",
     )
-    verdicts = model_builders.quote_verdicts(frame, {})[statrules.QUOTE_FIGURE].to_list()
+    verdicts = model_builders.quote_verdicts(frame, Enrichment())[statrules.QUOTE_FIGURE].to_list()
     for row, code in zip(rows, verdicts, strict=True):
         verdict = judge(row[0], row[1], row[2], row[3], None, row[4], row[5])
         expected = 0 if verdict is None else {"warning": 1, "error": 2}[verdict.level]

@@ -18,7 +18,7 @@ from typing import Literal
 
 import polars as pl
 
-from changzhi_stats.engines.polars.builders import build
+from changzhi_stats.engines.polars.builders import build, typed_name
 from changzhi_stats.errors import CzStatsError
 from changzhi_stats.rules.core import Rule
 from changzhi_stats.sources.text import ROW
@@ -51,7 +51,7 @@ def _prepare(plan, frame: pl.DataFrame) -> pl.DataFrame:
     """The frame the engine checks: row numbers, typed columns and the model's lookups."""
     frame = frame.select(pl.col(n).cast(pl.String) for n in plan.fields if n in frame.columns)
     frame = frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
-    frame = frame.with_columns(expr.alias(f"__typed__{n}") for n, expr in plan.typed.items())
+    frame = frame.with_columns(expr.alias(typed_name(n)) for n, expr in plan.typed.items())
     return plan.enrich(frame)
 
 
@@ -59,7 +59,8 @@ def _verdicts(plan, frame: pl.DataFrame) -> pl.DataFrame:
     """One boolean column per rule, true where the row passes it."""
     prepared = _prepare(plan, frame)
     return prepared.select(
-        (~build(rule).bad.fill_null(False)).alias(f"r{n}") for n, rule in enumerate(plan.rules)
+        (~build(rule, plan.tables).bad.fill_null(False)).alias(f"r{n}")
+        for n, rule in enumerate(plan.rules)
     )
 
 

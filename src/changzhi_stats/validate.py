@@ -20,16 +20,24 @@ import polars as pl
 from changzhi_stats import arguments
 from changzhi_stats.engines.polars import distinct
 from changzhi_stats.engines.polars import run as engine
-from changzhi_stats.engines.polars.builders import build, typed
-from changzhi_stats.engines.polars.enrich import Loaded, enrich
+from changzhi_stats.engines.polars.builders import Tables, build, typed
+from changzhi_stats.engines.polars.enrich import Enrichment, Loaded, enrich
+from changzhi_stats.engines.polars.plan import Plan, plan
 from changzhi_stats.errors import CzStatsError
 from changzhi_stats.package.descriptor import PackageSpec, ResourceSpec, load_package
 from changzhi_stats.package.limits import Limits, describe_bytes
 from changzhi_stats.report import i18n
 from changzhi_stats.report.problems import DEFAULT_MAX_ERRORS, Findings, Report, make_problem
 from changzhi_stats.rules import model as statrules
-from changzhi_stats.rules.core import Rule
-from changzhi_stats.rules.tableschema import Plan, fields_of, key_fields, plan
+from changzhi_stats.rules.core import (
+    ABSENT_PREFIX,
+    KEY_HASH,
+    Rule,
+    absent_name,
+    typed_name,
+    usable,
+)
+from changzhi_stats.rules.tableschema import fields_of, key_fields
 from changzhi_stats.sources.csv import CsvSource
 from changzhi_stats.sources.text import ROW, column, combined_hash, compact
 from changzhi_stats.sources.xlsx import locate, open_source
@@ -117,7 +125,8 @@ def check_package(
     loaded = _load_lookups(tables, findings)
     total_bytes = sum(_size(t.resource) for t in tables)
     done_bytes = done_rows = 0
-    cache: dict = {}
+    state = Enrichment()
+    whole = Tables({name: table.frame for name, table in loaded.items()})
     for table in tables:
         fk_rules = _foreign_key_rules(table, loaded, findings)
         for rule in table.plan.rules:
@@ -125,7 +134,7 @@ def check_package(
                 table.keys.append(_KeyTracker(rule))
         batches = [table.loaded.frame] if table.loaded else _prepared(table, findings)
         for frame in _at_least_one(batches, table):
-            _check(table, frame, fk_rules, loaded, package, findings, cache)
+            _check(table, frame, fk_rules, loaded, whole, package, findings, state)
             if sink is not None:
                 sink(table.name, frame, [table.fields[i] for i in table.kept], loaded)
             done_rows += frame.height
@@ -153,7 +162,7 @@ def _load_lookups(tables: list[_Table], findings: Findings) -> dict[str, Loaded]
     for table in tables:
         if table.name in lookups:
             frames = list(_prepared(table, findings))
-            # "diagonal": a batch with short rows has __absent__ columns the others lack
+            # "diagonal": a batch with short rows has absent-cell columns the others lack
             frame = pl.concat(frames, how="diagonal") if frames else _empty(table)
             table.loaded = loaded[table.name] = Loaded(
                 table.name, frame, table.resource.schema, table.fields
@@ -172,11 +181,12 @@ class TableRules:
     schema: dict
     lookups: dict[str, Loaded]
     base: Path
+    tables: Tables = field(default_factory=Tables)
 
     def enrich(self, frame: pl.DataFrame) -> pl.DataFrame:
         """``frame`` (row numbers, raw and typed columns) with the model's lookup columns."""
         table = Loaded(self.name, frame, self.schema, self.fields)
-        return enrich(table, self.lookups, self.base, Findings(0), {})
+        return enrich(table, self.lookups, self.base, Findings(0), Enrichment())
 
 
 def table_rules(source: str | Path | None, resource: str) -> TableRules:
@@ -193,8 +203,16 @@ def table_rules(source: str | Path | None, resource: str) -> TableRules:
     loaded = _load_lookups(tables, quiet)
     fk_rules = _foreign_key_rules(table, loaded, quiet)
     fields = [table.fields[i] for i in table.kept]
+    whole = Tables({name: table.frame for name, table in loaded.items()})
     result = TableRules(
-        table.name, fields, dict(table.plan.typed), [], table.resource.schema, loaded, package.base
+        table.name,
+        fields,
+        dict(table.plan.typed),
+        [],
+        table.resource.schema,
+        loaded,
+        package.base,
+        whole,
     )
     probe = result.enrich(_empty(table))
     result.rules = [*table.plan.rules, *fk_rules, *statrules.applicable(set(probe.columns))]
@@ -233,7 +251,7 @@ def _empty(table: _Table) -> pl.DataFrame:
     frame = pl.DataFrame(
         {ROW: pl.Series([], dtype=pl.Int64), **{n: pl.Series([], dtype=pl.String) for n in names}}
     )
-    return frame.with_columns(expr.alias(f"__typed__{n}") for n, expr in table.plan.typed.items())
+    return frame.with_columns(expr.alias(typed_name(n)) for n, expr in table.plan.typed.items())
 
 
 def _lookup_names(tables: list[_Table]) -> set[str]:
@@ -292,8 +310,16 @@ def _open(resource: ResourceSpec, findings: Findings, limits: Limits) -> _Table 
     if source.labels is not None:
         _header_problems(resource.name, source.labels, fields, findings)
     width = min(source.width, len(fields))
-    # a repeated field name (reported by the descriptor check) is read from its first column only
-    kept = [i for i in range(width) if fields[i] and fields[i] not in fields[:i]]
+    for name in dict.fromkeys(f for f in fields if not usable(f)):
+        note = (
+            f"field {name!r} has a control character (U+0000 or U+0001) in its name; it is not read"
+        )
+        findings.add(make_problem("schema-error", resource=resource.name, note=note))
+    # a repeated field name (reported by the descriptor check) is read from its first column only;
+    # a name with U+0001 could meet the engine's own columns (rules.core.internal): not read
+    kept = [
+        i for i in range(width) if fields[i] and usable(fields[i]) and fields[i] not in fields[:i]
+    ]
     present = {fields[i] for i in kept}
     table_plan = plan(schema, present)
     for note in table_plan.notes:
@@ -381,17 +407,19 @@ def _prepare(table: _Table, batch: pl.DataFrame, findings: Findings) -> pl.DataF
     absent = _missing_cells(table, frame, findings)
     if absent:
         frame = frame.with_columns(
-            pl.col(ROW).is_in(sorted(rows)).alias(f"__absent__{name}")
+            pl.col(ROW).is_in(sorted(rows)).alias(absent_name(name))
             for name, rows in absent.items()
         )
     typed_exprs = table.plan.typed
-    return frame.with_columns(expr.alias(f"__typed__{n}") for n, expr in typed_exprs.items())
+    return frame.with_columns(expr.alias(typed_name(n)) for n, expr in typed_exprs.items())
 
 
-def _check(table, frame, fk_rules, loaded, package, findings, cache) -> None:
+def _check(table, frame, fk_rules, loaded, whole, package, findings, state) -> None:
     source = table.loaded or Loaded(table.name, frame, table.resource.schema, table.fields)
-    enriched = enrich(source, loaded, package.base, findings, cache)
-    absent = frozenset(c[len("__absent__") :] for c in frame.columns if c.startswith("__absent__"))
+    enriched = enrich(source, loaded, package.base, findings, state)
+    absent = frozenset(
+        c[len(ABSENT_PREFIX) :] for c in frame.columns if c.startswith(ABSENT_PREFIX)
+    )
     shape = (table.name, absent, tuple(enriched.columns))
     if table.nul_scan is not None:
         if not table.nul_scan.result():  # no NUL anywhere in the file: no check per cell
@@ -401,7 +429,7 @@ def _check(table, frame, fk_rules, loaded, package, findings, cache) -> None:
         rules = plan(table.resource.schema, table.present, absent).rules if absent else None
         rules = [r for r in (rules or table.plan.rules) if r.kind != "unique"] + fk_rules
         rules += statrules.applicable(set(enriched.columns))
-        failures = [build(rule) for rule in rules]
+        failures = [build(rule, whole) for rule in rules]
         table.compiled[shape] = (rules, failures, distinct.plan(rules, failures, table.plan.typed))
     rules, failures, passing = table.compiled[shape]
     skipped = distinct.cannot_fail(enriched, passing)
@@ -425,10 +453,10 @@ class _KeyTracker:
     def _hashed(self, frame: pl.DataFrame) -> pl.DataFrame:
         keys = [typed(n) for n in self.names]
         complete = frame.filter(pl.all_horizontal([k.is_not_null() for k in keys]))
-        return complete.with_columns(combined_hash(keys).alias("__key_hash"))
+        return complete.with_columns(combined_hash(keys).alias(KEY_HASH))
 
     def add(self, frame: pl.DataFrame) -> None:
-        self.hashes.append(self._hashed(frame)["__key_hash"].to_numpy())
+        self.hashes.append(self._hashed(frame)[KEY_HASH].to_numpy())
 
     def repeated(self) -> np.ndarray:
         """Hash values seen more than once: true repeats, and (rarely) collisions."""
@@ -454,9 +482,9 @@ class _KeyTracker:
             raw = _within_limits(table, table.source.batches(quiet), quiet)
             frames = (_prepare_quietly(table, b, quiet) for b in raw)
         candidates = [
-            compact(self._hashed(f).filter(pl.col("__key_hash").is_in(wanted))) for f in frames
+            compact(self._hashed(f).filter(pl.col(KEY_HASH).is_in(wanted))) for f in frames
         ]
-        # "diagonal": a batch with short rows has __absent__ columns the others lack
+        # "diagonal": a batch with short rows has absent-cell columns the others lack
         engine.run(pl.concat(candidates, how="diagonal"), [self.rule], table.name, findings)
 
 
@@ -554,20 +582,14 @@ def _foreign_key_rules(table: _Table, tables: dict[str, Loaded], findings: Findi
         if note:
             findings.add(make_problem("schema-error", resource=table.name, note=note))
             continue
-        keys = [pl.col(n) for n in target_fields]
-        joined = keys[0] if len(keys) == 1 else pl.concat_str(keys, separator="\x1f")
-        # a referenced cell that is not of its field's type (a type-error there) is no key
-        # value, as in frictionless-py: only the text of well-typed cells is allowed
-        typed_keys = [typed(n) for n in target_fields if f"__typed__{n}" in target.frame.columns]
-        candidates = target.frame.filter(*[k.is_not_null() for k in typed_keys])
-        allowed = candidates.select(joined.alias("k")).drop_nulls().unique().to_series()
+        # the rule names its target; the engine resolves the keys allowed (builders.Tables)
         shown_target = f"{target_name}.{','.join(target_fields)}"
         rules.append(
             Rule(
                 "foreign-key",
                 ",".join(names),
                 "foreign-key",
-                {"names": names, "allowed": allowed},
+                {"names": names, "resource": target_name, "fields": target_fields},
                 {"target": shown_target},
             )
         )

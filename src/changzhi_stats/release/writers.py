@@ -20,6 +20,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from changzhi_stats.engines.polars.builders import typed_name
 from changzhi_stats.engines.polars.enrich import Loaded, lookup_table
 from changzhi_stats.errors import PublishFailed, PublishRefused
 from changzhi_stats.package.descriptor import PackageSpec
@@ -235,7 +236,7 @@ class _Output:
         self.header = False
         columns = []
         for spec in self.arrow_schema:
-            typed = f"__typed__{spec.name}"
+            typed = typed_name(spec.name)
             source = typed if spec.type != pa.string() and typed in frame.columns else spec.name
             series = frame[source]
             if spec.type == pa.float64():
@@ -533,9 +534,9 @@ def _created(package: PackageSpec, lookups: dict[str, Loaded], created: str | No
     if isinstance(package.descriptor.get("created"), str):
         return package.descriptor["created"]
     dates = [
-        t.frame["__typed__published"].max()
+        t.frame[typed_name("published")].max()
         for t in lookups.values()
-        if "__typed__published" in t.frame.columns and t.frame.height
+        if typed_name("published") in t.frame.columns and t.frame.height
     ]
     dates = [d for d in dates if d is not None]
     return f"{max(dates).isoformat()}T00:00:00Z" if dates else None

@@ -2,24 +2,27 @@
 
 They apply to any table that has the fields a rule needs (``value``, ``period``, …), so a package
 without the model's fields gets the Table Schema checks alone. Lookups (an observation's
-indicator, unit kind and source) are joined in by :func:`enrich` under fixed ``__`` names.
+indicator, unit kind and source) are joined in by the engine under internal names
+(:func:`~changzhi_stats.rules.core.internal`), which no field name can take.
 """
 
 from __future__ import annotations
 
-from changzhi_stats.rules.core import Rule
+from changzhi_stats.rules.core import Rule, internal, typed_name
 
-VALUE = "__value"
-MEASURE = "__measure"
-IND_UNIT = "__indicator_unit"
-IND_MULT = "__indicator_multiplier"
-UNIT_KIND = "__unit_kind"
-PUBLISHED = "__published"
-QUOTE_OK = "__quote_ok"
-PERIOD_OK = "__period_well_formed"
-PERIOD_WHY = "__period_invalid_why"
-PERIOD_END = "__period_end"
-QUOTE_FIGURE = "__quote_figure"  # 0 a figure of the quote, 1 unclear (warning), 2 not (error)
+VALUE = internal("value")
+MEASURE = internal("measure")
+IND_UNIT = internal("indicator_unit")
+IND_MULT = internal("indicator_multiplier")
+UNIT_KIND = internal("unit_kind")
+PUBLISHED = internal("published")
+QUOTE_OK = internal("quote_ok")
+PERIOD_OK = internal("period_well_formed")
+PERIOD_WHY = internal("period_invalid_why")
+PERIOD_END = internal("period_end")
+QUOTE_FIGURE = internal(
+    "quote_figure"
+)  # 0 a figure of the quote, 1 unclear (warning), 2 not (error)
 GROWTH_LIMIT = 1000
 
 SINGLE_PERIOD = r"^[0-9]{4}(-Q[0-9]|-[0-9]{2}|-[0-9]{2}-[0-9]{2})?$"
@@ -29,7 +32,8 @@ SHARE = {"measure": "share", "low": 0, "high": 100}
 GROWTH_FLOOR = {"measure": "growth_yoy", "low": -100}
 GROWTH_CEILING = {"measure": "growth_yoy", "high": GROWTH_LIMIT}
 UNIT = {"name": "unit", "other": IND_UNIT}
-MULTIPLIER = {"name": "__typed__unit_multiplier", "other": IND_MULT}
+TYPED_MULTIPLIER = typed_name("unit_multiplier")
+MULTIPLIER = {"name": TYPED_MULTIPLIER, "other": IND_MULT}
 
 # (columns the rule needs, the rule). Reported on the model's field names.
 STAT_RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
@@ -45,7 +49,7 @@ STAT_RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     ((VALUE, UNIT_KIND), Rule("count-negative", "value", "count-negative")),
     (("unit", IND_UNIT), Rule("unit-mismatch", "unit", "differs", UNIT)),
     (
-        ("__typed__unit_multiplier", IND_MULT),
+        (TYPED_MULTIPLIER, IND_MULT),
         Rule("multiplier-mismatch", "unit_multiplier", "differs", MULTIPLIER),
     ),
     ((PERIOD_OK,), Rule("period-format", "period", "period-format")),

@@ -1,27 +1,44 @@
 """Our own Table Schema → rules mapping (pandera's frictionless bridge targets frictionless 4).
 
-Every field constraint becomes a :class:`~changzhi_stats.rules.core.Rule`; the engine runs them all,
-vectorised, through pandera. Problems in the schema itself come back as notes for
-``schema-error`` findings, and the field concerned is checked as far as it still can be.
+Every field constraint becomes a :class:`~changzhi_stats.rules.core.Rule`, as data; an engine
+builds and runs them. Problems in the schema itself come back as notes for ``schema-error``
+findings, and the field concerned is checked as far as it still can be. What only an engine can
+judge (whether it can parse a field's type, a constraint value, a pattern) it answers through
+:class:`FieldTypes`, so nothing here depends on one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
-import polars as pl
-
-from changzhi_stats.engines.polars import fieldtypes
 from changzhi_stats.rules.core import Rule
 
 DEFAULT_MISSING = ("",)
 
 
+class FieldTypeError(ValueError):
+    """The schema asks for something this field cannot be (an unknown type, a bad format)."""
+
+
+class FieldTypes(Protocol):
+    """What an engine says of Table Schema field types; each raises :class:`FieldTypeError`."""
+
+    def check(self, spec: dict) -> None:
+        """Whether the engine can parse the field's type and format."""
+
+    def literal(self, spec: dict, value: object) -> object:
+        """A constraint value (a minimum, an enum item) as the field's typed values hold it."""
+
+    def pattern(self, pattern: str, name: str) -> str:
+        """``pattern``, vetted: it can be run, in linear time (see :func:`pattern_regex`)."""
+
+
 @dataclass
 class Plan:
-    """What to compute and check for one table."""
+    """What to check for one table: rules, notes, and the spec of each field that is typed."""
 
-    typed: dict[str, pl.Expr] = field(default_factory=dict)
+    specs: dict[str, dict | None] = field(default_factory=dict)  # None: read as text only
     rules: list[Rule] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -51,20 +68,23 @@ def missing_values(schema: dict) -> list[str]:
     return [v for v in values if isinstance(v, str)]
 
 
-def plan(schema: dict, present: set[str], absent: frozenset[str] = frozenset()) -> Plan:
+def plan(
+    schema: dict, present: set[str], types: FieldTypes, absent: frozenset[str] = frozenset()
+) -> Plan:
     """Rules for the fields of ``schema`` that are ``present`` as columns."""
     result = Plan()
     primary = key_fields(schema.get("primaryKey"))
     for spec in fields_of(schema):
         name = spec.get("name")
-        if not isinstance(name, str) or name not in present or name in result.typed:
+        if not isinstance(name, str) or name not in present or name in result.specs:
             continue  # absent, or a repeated name (the descriptor check reports it)
         try:
-            result.typed[name] = fieldtypes.parsed(spec, pl.col(name))
-        except fieldtypes.FieldTypeError as exc:
+            types.check(spec)
+        except FieldTypeError as exc:
             result.notes.append(str(exc))
-            result.typed[name] = pl.col(name)
+            result.specs[name] = None
             continue
+        result.specs[name] = spec
         result.rules.append(Rule("type-error", name, "type", {"name": name, "spec": spec}))
         if (spec.get("type") or "string") == "string":
             result.rules.append(Rule("nul-byte", name, "nul-byte", {"name": name}))
@@ -73,7 +93,7 @@ def plan(schema: dict, present: set[str], absent: frozenset[str] = frozenset()) 
                     Rule("formula-injection", name, "formula-injection", {"name": name})
                 )
         result.rules.extend(
-            _constraint_rules(spec, name, name in primary, name in absent, result.notes)
+            _constraint_rules(spec, name, name in primary, name in absent, result.notes, types)
         )
     if primary and all(n in present for n in primary):
         code = "primary-key"
@@ -84,7 +104,7 @@ def plan(schema: dict, present: set[str], absent: frozenset[str] = frozenset()) 
 
 
 def _constraint_rules(
-    spec: dict, name: str, in_key: bool, absent: bool, notes: list[str]
+    spec: dict, name: str, in_key: bool, absent: bool, notes: list[str], types: FieldTypes
 ) -> list[Rule]:
     constraints = spec.get("constraints") or {}
     if not isinstance(constraints, dict):
@@ -96,27 +116,27 @@ def _constraint_rules(
     if constraints.get("unique"):
         rules.append(Rule("unique-error", name, "unique", {"names": (name,)}))
     try:
-        rules.extend(_value_rules(spec, name, constraints))
-    except fieldtypes.FieldTypeError as exc:
+        rules.extend(_value_rules(spec, name, constraints, types))
+    except FieldTypeError as exc:
         notes.append(str(exc))  # its message names the field already
     except (TypeError, ValueError, OverflowError) as exc:
         notes.append(f"field {name!r}: {exc}")
     return rules
 
 
-def _value_rules(spec: dict, name: str, constraints: dict) -> list[Rule]:
+def _value_rules(spec: dict, name: str, constraints: dict, types: FieldTypes) -> list[Rule]:
     rules: list[Rule] = []
     kind = spec.get("type") or "string"
     if "enum" in constraints:
         if not isinstance(constraints["enum"], list):
-            raise fieldtypes.FieldTypeError(f"field {name!r}: enum must be a list of values")
-        values = tuple(fieldtypes.literal(spec, v) for v in constraints["enum"])
+            raise FieldTypeError(f"field {name!r}: enum must be a list of values")
+        values = tuple(types.literal(spec, v) for v in constraints["enum"])
         shown = ", ".join(str(v) for v in constraints["enum"])
         rules.append(
             Rule("enum-error", name, "enum", {"name": name, "values": values}, {"enum": shown})
         )
     if "pattern" in constraints and kind == "string":
-        regex = pattern_regex(constraints["pattern"], name)
+        regex = pattern_regex(constraints["pattern"], name, types)
         rules.append(
             Rule(
                 "pattern-error",
@@ -134,7 +154,7 @@ def _value_rules(spec: dict, name: str, constraints: dict) -> list[Rule]:
     )
     for key, code, op, shown_op in bounds:
         if key in constraints:
-            bound = fieldtypes.literal(spec, constraints[key])
+            bound = types.literal(spec, constraints[key])
             args = {"name": name, "op": op, "bound": bound}
             rules.append(
                 Rule(code, name, "compare", args, {"op": shown_op, "bound": constraints[key]})
@@ -147,9 +167,9 @@ def _value_rules(spec: dict, name: str, constraints: dict) -> list[Rule]:
             if key in constraints:
                 bound = constraints[key]
                 if isinstance(bound, bool) or not isinstance(bound, int) or not 0 <= bound < 2**63:
-                    raise fieldtypes.FieldTypeError(
+                    raise FieldTypeError(
                         f"field {name!r}: {key} must be a whole number of 0 or more, "
-                        f"not {_clip(repr(bound))}"
+                        f"not {clip(repr(bound))}"
                     )
                 rules.append(
                     Rule(
@@ -225,27 +245,18 @@ def _first_of(items: list) -> frozenset[str] | None:
     return None
 
 
-def pattern_regex(pattern: object, name: str) -> str:
-    """``pattern``, checked to run in polars' regex engine (Rust: linear time, no hang).
+def pattern_regex(pattern: object, name: str, types: FieldTypes) -> str:
+    """``pattern``, checked by the engine to run in linear time (no hang on a short cell).
 
     Table Schema patterns are XML Schema regular expressions, which have no look-arounds and no
     back-references; those (and patterns too large to compile, such as ``a{4294967296}``) are a
-    :class:`~changzhi_stats.engines.polars.fieldtypes.FieldTypeError`. Python's ``re`` never runs
-    a pattern: its backtracking can take exponential time on a short cell.
+    :class:`FieldTypeError`. Python's ``re`` never runs a pattern: its backtracking can take
+    exponential time on a short cell.
     """
     if not isinstance(pattern, str):
-        raise fieldtypes.FieldTypeError(f"field {name!r}: pattern must be a string")
-    try:
-        pl.Series([""], dtype=pl.String).str.contains(f"^(?:{pattern})$")
-    except Exception as exc:  # polars raises ComputeError for what Rust's regex cannot compile
-        why = str(exc).split("This error occurred", 1)[0].strip()
-        why = " ".join(why.split())[:300]
-        raise fieldtypes.FieldTypeError(
-            f"field {name!r}: pattern {_clip(pattern)!r} cannot be used (look-arounds and "
-            f"back-references are not part of Table Schema patterns): {why}"
-        ) from None
-    return pattern
+        raise FieldTypeError(f"field {name!r}: pattern must be a string")
+    return types.pattern(pattern, name)
 
 
-def _clip(text: str, size: int = 100) -> str:
+def clip(text: str, size: int = 100) -> str:
     return text if len(text) <= size else text[:size] + "…"

@@ -21,7 +21,7 @@ import polars as pl
 from changzhi_stats.package.descriptor import TABULAR_FORMATS, ResourceSpec
 from changzhi_stats.report.problems import Findings, make_problem
 
-ROW = "__row__"
+ROW = "\x01row"  # the row number (a leading U+0001, as rules.core.internal: no field is so)
 _DECODE_LOCK = threading.Lock()
 _SNIFF_DELIMITERS = (",", ";", "\t", "|")
 

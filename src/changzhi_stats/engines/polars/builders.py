@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from changzhi_stats.engines.polars.fieldtypes import NUMBER, explain
-from changzhi_stats.rules.core import Rule
+from changzhi_stats.rules.core import Rule, absent_name, typed_name
 from changzhi_stats.sources.text import ROW
 
 Builder = Callable[..., "Failure"]
@@ -28,11 +28,44 @@ class Failure:
     window: bool = False  # extras must see the whole table, not just the failing rows
 
 
-def builder(kind: str, *, per_value: bool = False) -> Callable[[Builder], Builder]:
+class Tables:
+    """The tables read whole (codelists, foreign-key targets), for the builders that look
+    beyond the batch: each referenced key set is computed once."""
+
+    def __init__(self, frames: Mapping[str, pl.DataFrame] | None = None) -> None:
+        self.frames = dict(frames or {})
+        self._keys: dict[tuple[str, tuple[str, ...]], pl.Series] = {}
+
+    def keys(self, resource: str, fields: tuple[str, ...]) -> pl.Series:
+        """The distinct values of ``fields`` in ``resource`` (joined by U+001F), as text.
+
+        A referenced cell that is not of its field's type (a type-error there) is no key value,
+        as in frictionless-py: only the text of well-typed cells is allowed.
+        """
+        found = self._keys.get((resource, fields))
+        if found is None:
+            frame = self.frames[resource]
+            columns = [pl.col(n) for n in fields]
+            joined = columns[0] if len(columns) == 1 else pl.concat_str(columns, separator="\x1f")
+            typed_keys = [typed(n) for n in fields if typed_name(n) in frame.columns]
+            candidates = frame.filter(*[k.is_not_null() for k in typed_keys])
+            found = candidates.select(joined.alias("k")).drop_nulls().unique().to_series()
+            self._keys[(resource, fields)] = found
+        return found
+
+
+NO_TABLES = Tables()
+WITH_TABLES: set[str] = set()  # kinds whose builder reads the tables read whole
+
+
+def builder(
+    kind: str, *, per_value: bool = False, tables: bool = False
+) -> Callable[[Builder], Builder]:
     """Register a polars builder for ``kind``; each kind is registered exactly once.
 
     ``per_value``: a rule of this kind on one field looks at that cell alone, so it may be
     judged once per distinct value (see :mod:`changzhi_stats.engines.polars.distinct`).
+    ``tables``: the builder is also given the :class:`Tables` read whole, as ``tables``.
     """
 
     def register(function: Builder) -> Builder:
@@ -41,12 +74,16 @@ def builder(kind: str, *, per_value: bool = False) -> Callable[[Builder], Builde
         BUILDERS[kind] = function
         if per_value:
             PER_VALUE.add(kind)
+        if tables:
+            WITH_TABLES.add(kind)
         return function
 
     return register
 
 
-def build(rule: Rule) -> Failure:
+def build(rule: Rule, tables: Tables = NO_TABLES) -> Failure:
+    if rule.kind in WITH_TABLES:
+        return BUILDERS[rule.kind](**rule.args, tables=tables)
     return BUILDERS[rule.kind](**rule.args)
 
 
@@ -64,7 +101,7 @@ def raw(name: str) -> pl.Expr:
 
 def typed(name: str) -> pl.Expr:
     """The parsed (typed) column of field ``name``."""
-    return pl.col(f"__typed__{name}")
+    return pl.col(typed_name(name))
 
 
 @builder("type")
@@ -77,7 +114,7 @@ def _type(name: str, spec: Mapping) -> Failure:
 def _required(name: str, absent: bool = False) -> Failure:
     bad = raw(name).is_null()
     if absent:  # cells of short rows are reported as missing-cell, not again as required
-        bad = bad & ~pl.col(f"__absent__{name}").fill_null(False)
+        bad = bad & ~pl.col(absent_name(name)).fill_null(False)
     return Failure(bad)
 
 
@@ -98,7 +135,7 @@ def _enum(name: str, values: tuple) -> Failure:
 @builder("pattern", per_value=True)
 def _pattern(name: str, regex: str, engine: str = "polars") -> Failure:
     """polars' (Rust) regex only, whatever ``engine`` says (linear time: Python's re may
-    backtrack for hours); tableschema.pattern_regex vets the pattern."""
+    backtrack for hours); plan.PolarsTypes.pattern vets the pattern."""
     value = typed(name)
     return Failure(value.is_not_null() & ~value.str.contains(f"^(?:{regex})$"))
 
@@ -116,8 +153,11 @@ def _length(name: str, op: str, bound: int) -> Failure:
     return Failure(length < bound if op == "lt" else length > bound)
 
 
-@builder("foreign-key", per_value=True)
-def _foreign_key(names: tuple[str, ...], allowed: pl.Series) -> Failure:
+@builder("foreign-key", per_value=True, tables=True)
+def _foreign_key(
+    names: tuple[str, ...], resource: str, fields: tuple[str, ...], tables: Tables
+) -> Failure:
+    allowed = tables.keys(resource, fields)
     keys = [raw(n) for n in names]
     # an empty cell, or one that is not of its type (a type-error), is no key: not checked
     complete = pl.all_horizontal([typed(n).is_not_null() for n in names])

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from changzhi_stats.engines.polars.builders import Failure, value_column
-from changzhi_stats.rules.core import Rule
+from changzhi_stats.rules.core import Rule, typed_name
 from changzhi_stats.sources.text import compact
 
 REMEMBERED = 1 << 16  # distinct passing values of one column kept across batches
@@ -50,7 +50,7 @@ class Passing:
         if new.len() * SHARE > rows or known + new.len() > REMEMBERED:
             self.direct, self.values = True, None
             return False
-        judged = new.to_frame(self.column).with_columns(self.typed.alias(f"__typed__{self.column}"))
+        judged = new.to_frame(self.column).with_columns(self.typed.alias(typed_name(self.column)))
         fails = judged.select(pl.any_horizontal(b.fill_null(False) for b in self.bad))
         passing = new.filter(~fails.to_series())
         owned = compact(passing.to_frame()).to_series()  # it outlives its batch's buffers
@@ -79,7 +79,7 @@ def plan(
 
 def _fails_on_null(failure: Failure, column: str, typed: pl.Expr) -> bool:
     empty = pl.DataFrame({column: pl.Series([None], dtype=pl.String)})
-    verdict = empty.with_columns(typed.alias(f"__typed__{column}")).select(failure.bad)
+    verdict = empty.with_columns(typed.alias(typed_name(column))).select(failure.bad)
     return bool(verdict.to_series().fill_null(False).any())
 
 

@@ -6,13 +6,13 @@ resource names), so the statistical rules follow whatever a package declares.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from changzhi_stats.engines.polars import model_builders
-from changzhi_stats.engines.polars.builders import typed
+from changzhi_stats.engines.polars.builders import typed, typed_name
 from changzhi_stats.package.limits import MIB, describe_bytes
 from changzhi_stats.package.paths import open_regular, unsafe_reason
 from changzhi_stats.report.problems import Findings, make_problem
@@ -48,51 +48,75 @@ def lookup_table(
 
 
 def _typed_or_raw(table: Loaded, name: str) -> pl.Expr:
-    return typed(name) if f"__typed__{name}" in table.frame.columns else pl.col(name)
+    return typed(name) if typed_name(name) in table.frame.columns else pl.col(name)
 
 
 REMEMBERED = 1 << 20  # distinct periods, and (source, quote) pairs, kept across batches
 _NO_HASHES = pl.Series([], dtype=pl.UInt64)
 
 
-def enrich(
-    table: Loaded, tables: dict[str, Loaded], base: Path, findings: Findings, cache: dict
-) -> pl.DataFrame:
-    """Add the ``__`` lookup columns the statistical rules need, where the package has them.
+@dataclass
+class Enrichment:
+    """What enrichment builds once per package and keeps across batches.
 
-    ``cache`` keeps what is built once per package across batches: the source texts, the
+    One attribute per kind of state, so no resource name can meet a fixed key (a sources
+    resource called ``periods`` or ``quotes`` is just a resource).
+    """
+
+    # the stored text of each source, by source_id, per sources resource
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)
+    # codelists as joined: (resource, key field, wanted columns) → the right side of the join
+    lookups: dict[tuple, pl.DataFrame] = field(default_factory=dict)
+    # the facts of the periods seen (well formed?, why not real?, end), one row a period
+    periods: pl.DataFrame | None = None
+    # (source, quote) pair hashes judged so far, and those whose quote is not in the source
+    quotes_known: pl.Series = field(default_factory=lambda: _NO_HASHES)
+    quotes_bad: pl.Series = field(default_factory=lambda: _NO_HASHES)
+    # the figures of every quote seen (a row each) and how many quotes they are of
+    quote_figures: pl.DataFrame | None = None
+    quote_figure_count: int = 0
+    # a period's (year, first month, last month), for the value ↔ quote check
+    quote_periods: dict[str, tuple | None] = field(default_factory=dict)
+
+
+def enrich(
+    table: Loaded, tables: dict[str, Loaded], base: Path, findings: Findings, state: Enrichment
+) -> pl.DataFrame:
+    """Add the lookup columns the statistical rules need, where the package has them.
+
+    ``state`` keeps what is built once per package across batches: the source texts, the
     codelists as joined, the facts of the periods seen.
     """
     frame = table.frame
     columns = set(frame.columns)
-    if "__typed__value" in columns and frame.schema["__typed__value"].is_numeric():
-        frame = frame.with_columns(pl.col("__typed__value").cast(pl.Float64).alias(st.VALUE))
+    value = typed_name("value")
+    if value in columns and frame.schema[value].is_numeric():
+        frame = frame.with_columns(pl.col(value).cast(pl.Float64).alias(st.VALUE))
     if "period" in columns:
-        frame = _with_period_facts(frame, cache)
+        frame = _with_period_facts(frame, state)
     if "indicator_id" in columns:
         indicators = lookup_table(table, "indicator_id", tables, "indicators")
         if indicators is not None and indicators is not table:
             wanted = {"measure": st.MEASURE, "unit": st.IND_UNIT, "unit_multiplier": st.IND_MULT}
-            frame = _join(frame, indicators, "indicator_id", wanted, cache)
+            frame = _join(frame, indicators, "indicator_id", wanted, state)
     if "unit" in columns:
         units = lookup_table(table, "unit", tables, "units")
         if units is not None and units is not table:
-            frame = _join(frame, units, "unit", {"kind": st.UNIT_KIND}, cache)
+            frame = _join(frame, units, "unit", {"kind": st.UNIT_KIND}, state)
     if "source_id" in columns:
         sources = lookup_table(table, "source_id", tables, "sources")
         if sources is not None and sources is not table:
-            frame = _join(frame, sources, "source_id", {"published": st.PUBLISHED}, cache)
+            frame = _join(frame, sources, "source_id", {"published": st.PUBLISHED}, state)
             if "source_quote" in columns:
-                if sources.name not in cache:
-                    cache[sources.name] = source_texts(sources, base, findings)
-                texts = cache[sources.name]
-                frame = _quote_flags(frame, texts, cache)
+                if sources.name not in state.texts:
+                    state.texts[sources.name] = source_texts(sources, base, findings)
+                frame = _quote_flags(frame, state.texts[sources.name], state)
     if "source_quote" in columns and st.VALUE in frame.columns:  # value ↔ quote
-        frame = model_builders.quote_verdicts(frame, cache)
+        frame = model_builders.quote_verdicts(frame, state)
     return frame
 
 
-def _with_period_facts(frame: pl.DataFrame, cache: dict) -> pl.DataFrame:
+def _with_period_facts(frame: pl.DataFrame, state: Enrichment) -> pl.DataFrame:
     """The frame with the facts of each row's period; a batch parses only periods new to it.
 
     The join with the facts already known comes first: in a long table it is usually all that
@@ -100,7 +124,7 @@ def _with_period_facts(frame: pl.DataFrame, cache: dict) -> pl.DataFrame:
     across batches, so a file of millions of distinct (even invalid) periods cannot grow
     memory: beyond that each batch parses its own.
     """
-    known: pl.DataFrame | None = cache.get("periods")
+    known = state.periods
     if known is None:
         periods = frame["period"]
     else:
@@ -113,20 +137,20 @@ def _with_period_facts(frame: pl.DataFrame, cache: dict) -> pl.DataFrame:
     fresh = model_builders.period_facts(periods)
     facts = fresh if known is None else pl.concat([known, fresh])
     if facts.height <= REMEMBERED:
-        cache["periods"] = facts = compact(facts)  # it outlives the batch it came from
+        state.periods = facts = compact(facts)  # it outlives the batch it came from
     return frame.join(facts, on="period", how="left", maintain_order="left")
 
 
 def _join(
-    frame: pl.DataFrame, other: Loaded, key: str, wanted: dict[str, str], cache: dict
+    frame: pl.DataFrame, other: Loaded, key: str, wanted: dict[str, str], state: Enrichment
 ) -> pl.DataFrame:
     if key not in other.frame.columns:
         return frame
-    cached = ("lookup", other.name, key, tuple(wanted.items()))
-    right = cache.get(cached)
+    cached = (other.name, key, tuple(wanted.items()))
+    right = state.lookups.get(cached)
     if right is None:  # built once: every batch joins the same codelist
         present = {name: alias for name, alias in wanted.items() if name in other.frame.columns}
-        right = cache[cached] = (
+        right = state.lookups[cached] = (
             other.frame.select(
                 pl.col(key), *[_typed_or_raw(other, n).alias(a) for n, a in present.items()]
             )
@@ -195,7 +219,7 @@ def source_texts(sources: Loaded, base: Path, findings: Findings) -> dict[str, s
     return texts
 
 
-def _quote_flags(frame: pl.DataFrame, texts: dict[str, str], cache: dict) -> pl.DataFrame:
+def _quote_flags(frame: pl.DataFrame, texts: dict[str, str], state: Enrichment) -> pl.DataFrame:
     """True where the quote is found verbatim (or cannot be judged: no text, no quote).
 
     Quotes repeat across millions of rows: each distinct (source, quote) pair is looked up once,
@@ -203,7 +227,7 @@ def _quote_flags(frame: pl.DataFrame, texts: dict[str, str], cache: dict) -> pl.
     """
     pair = combined_hash([pl.col("source_id"), pl.col("source_quote")])
     hashed = frame.select(pair.alias("h"), "source_id", "source_quote")
-    known, bad = cache.get("quotes", (_NO_HASHES, _NO_HASHES))
+    known, bad = state.quotes_known, state.quotes_bad
     fresh = hashed.filter(~pl.col("h").is_in(known.implode())).unique(subset="h", keep="first")
     wrong = [
         h
@@ -212,5 +236,5 @@ def _quote_flags(frame: pl.DataFrame, texts: dict[str, str], cache: dict) -> pl.
     ]
     bad = pl.concat([bad, pl.Series(wrong, dtype=pl.UInt64)])
     if known.len() + fresh.height <= REMEMBERED:
-        cache["quotes"] = (pl.concat([known, fresh["h"]]), bad)
+        state.quotes_known, state.quotes_bad = pl.concat([known, fresh["h"]]), bad
     return frame.with_columns(hashed["h"].is_in(bad.implode()).not_().alias(st.QUOTE_OK))

@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 import polars as pl
 
+from changzhi_stats.rules.tableschema import FieldTypeError
+
 NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 SPECIAL_NUMBERS = ["NaN", "INF", "-INF"]
 INTEGER = r"^[+-]?[0-9]+$"
@@ -37,10 +39,6 @@ SUPPORTED = {
     "duration", "geopoint", "geojson", "object", "array", "any",
 }  # fmt: skip
 FULL_WIDTH = re.compile("[\uff10-\uff19\uff0e\uff0c]")
-
-
-class FieldTypeError(ValueError):
-    """The schema asks for something this field cannot be (an unknown type, a bad format)."""
 
 
 def parsed(field: dict, raw: pl.Expr) -> pl.Expr:

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
+import polars.selectors as cs
 
 from changzhi_stats.engines.polars.builders import Failure, builder
 from changzhi_stats.rules.model import (
@@ -14,10 +17,14 @@ from changzhi_stats.rules.model import (
     PUBLISHED,
     QUOTE_FIGURE,
     SINGLE_PERIOD,
+    TYPED_MULTIPLIER,
     UNIT_KIND,
     VALUE,
 )
 from changzhi_stats.sources.text import compact
+
+if TYPE_CHECKING:
+    from changzhi_stats.engines.polars.enrich import Enrichment
 
 
 @builder("not-finite")
@@ -227,29 +234,31 @@ _FIG_SCHEMA = {
     "last": pl.Int64,
     "year": pl.Int64,
 }
+_NO_FIGURES = pl.DataFrame(schema=_FIG_SCHEMA)
 
 
-def quote_verdicts(frame: pl.DataFrame, cache: dict) -> pl.DataFrame:
+def quote_verdicts(frame: pl.DataFrame, state: Enrichment) -> pl.DataFrame:
     """``frame`` with :data:`QUOTE_FIGURE`: is each row's value a figure of its source_quote?"""
     columns = set(frame.columns)
     quote_key = pl.col("source_quote").hash(seed=7)
     quotes = frame.select(quote_key.alias("key"), "source_quote").unique(subset="key")
     quotes = quotes.filter(pl.col("source_quote").is_not_null())
     # the figures of every quote seen (a row each; one row of nulls for a quote with none)
-    table, known = cache.get("quote-figures", (pl.DataFrame(schema=_FIG_SCHEMA), 0))
+    table = state.quote_figures if state.quote_figures is not None else _NO_FIGURES
+    known = state.quote_figure_count
     missing = quotes.filter(~pl.col("key").is_in(table["key"].implode()))
     if missing.height:
         rows = [r for key, quote in missing.iter_rows() for r in _figure_rows(quote, key)]
         table = pl.concat([table, pl.DataFrame(rows, schema=_FIG_SCHEMA)])
         known += missing.height
         if table.height <= QUOTES_REMEMBERED:
-            cache["quote-figures"] = (compact(table), known)
+            state.quote_figures, state.quote_figure_count = compact(table), known
     base = frame.select(
         quote_key.alias("key"),
         pl.col(VALUE).alias("value"),
         *(
-            [pl.col("__typed__unit_multiplier").cast(pl.Int64).alias("mult_obs")]
-            if "__typed__unit_multiplier" in columns
+            [pl.col(TYPED_MULTIPLIER).cast(pl.Int64).alias("mult_obs")]
+            if TYPED_MULTIPLIER in columns
             else []
         ),
         *([pl.col("unit")] if "unit" in columns else []),
@@ -262,7 +271,7 @@ def quote_verdicts(frame: pl.DataFrame, cache: dict) -> pl.DataFrame:
     pairs = base.join(table, on="key", how="left", maintain_order="left")
     codes = pairs.select(_pair_codes(set(pairs.columns)).alias("code"))["code"]
     if "period" in columns and pairs["first"].is_not_null().any():
-        codes = _period_faults(frame, pairs, codes, cache)
+        codes = _period_faults(frame, pairs, codes, state)
     if several:
         codes = pl.DataFrame({"__i": pairs["__i"], "code": codes})
         codes = codes.group_by("__i").agg(pl.col("code").min()).sort("__i")["code"]
@@ -274,7 +283,7 @@ def quote_verdicts(frame: pl.DataFrame, cache: dict) -> pl.DataFrame:
 
 
 def _period_faults(
-    frame: pl.DataFrame, pairs: pl.DataFrame, codes: pl.Series, cache: dict
+    frame: pl.DataFrame, pairs: pl.DataFrame, codes: pl.Series, state: Enrichment
 ) -> pl.Series:
     """``codes`` with the pairs whose figure has a period word (前三季度) and whose row's period
     is another made faulty; only those pairs are looked at, each distinct period parsed once."""
@@ -283,7 +292,7 @@ def _period_faults(
     dated = pairs.with_row_index("__pair").filter(pl.col("first").is_not_null())
     rows = dated["__i"] if "__i" in dated.columns else dated["__pair"]
     dated = dated.with_columns(frame["period"].gather(rows).alias("period"))
-    known: dict = cache.setdefault("quote-periods", {})
+    known = state.quote_periods
     distinct = dated["period"].drop_nulls().unique().to_list()
     for period in distinct:
         if period not in known and len(known) < QUOTES_REMEMBERED:
@@ -378,7 +387,7 @@ def _quote_figure(level: int) -> Failure:
         verdict = judge(
             row["source_quote"],
             row[VALUE],
-            row.get("__typed__unit_multiplier"),
+            row.get(TYPED_MULTIPLIER),
             row.get("unit"),
             row.get(UNIT_KIND),
             row.get("comparator"),
@@ -386,8 +395,11 @@ def _quote_figure(level: int) -> Failure:
         )
         return "" if verdict is None else f"{verdict.why}\x1f{verdict.figures}"
 
-    wanted = f"^(source_quote|{VALUE}|__typed__unit_multiplier|unit|{UNIT_KIND}|comparator|period)$"
-    text = pl.struct(pl.col(wanted)).map_elements(explain, return_dtype=pl.String)
+    wanted = ("source_quote", VALUE, TYPED_MULTIPLIER, "unit", UNIT_KIND, "comparator", "period")
+    # by name, not by a regular expression: a name is a name, whatever characters it holds
+    text = pl.struct(cs.by_name(*wanted, require_all=False)).map_elements(
+        explain, return_dtype=pl.String
+    )
     parts = text.str.split("\x1f")
     return Failure(
         pl.col(QUOTE_FIGURE) == level,

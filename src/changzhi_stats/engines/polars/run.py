@@ -16,7 +16,7 @@ import polars as pl
 
 from changzhi_stats.engines.polars.builders import Failure, build
 from changzhi_stats.report.problems import Findings, make_problem
-from changzhi_stats.rules.core import Rule
+from changzhi_stats.rules.core import Rule, internal
 from changzhi_stats.sources.text import ROW
 
 
@@ -93,22 +93,23 @@ def _problems(
 ) -> list:
     if indices.len() == 0:
         return []
-    exprs = {"__row": pl.col(ROW), "__value": _shown_value(rule, frame)}
-    exprs.update({f"__extra_{k}": v for k, v in failure.extras.items()})
+    row, value, extra = internal("row"), internal("value"), internal("extra:")
+    exprs = {row: pl.col(ROW), value: _shown_value(rule, frame)}
+    exprs.update({extra + k: v for k, v in failure.extras.items()})
     if failure.window:  # extras that look at other rows (e.g. "first seen at row …")
         picked = frame.select(**exprs)[indices]
     else:
         picked = frame[indices].select(**exprs)
     problems = []
     for record in picked.iter_rows(named=True):
-        extras = {k[len("__extra_") :]: v for k, v in record.items() if k.startswith("__extra_")}
+        extras = {k[len(extra) :]: v for k, v in record.items() if k.startswith(extra)}
         problems.append(
             make_problem(
                 rule.code,
                 resource=resource,
-                row=record["__row"],
+                row=record[row],
                 field=rule.field,
-                value=record["__value"],
+                value=record[value],
                 **{**rule.params, **extras},
             )
         )
