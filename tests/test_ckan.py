@@ -1,0 +1,255 @@
+"""``cz-stats push`` (issue 17): a release into a CKAN portal.
+
+These tests run the client against a small stand-in for CKAN's action API on 127.0.0.1 (the
+actions the client calls: package_show, package_create, package_patch, resource_create with an
+upload), not against a real CKAN: the stand-in checks the token, keeps datasets and resources in
+memory and answers as CKAN 2.11 does (success/result/error, Not Found, Authorization Error,
+Validation Error). A real CKAN needs PostgreSQL, Redis and a search backend (see docs/portal.md).
+"""
+
+from __future__ import annotations
+
+import email.parser
+import hashlib
+import json
+import shutil
+import socket
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from conftest import set_cell
+
+import changzhi_stats as cz
+from changzhi_stats.package.descriptor import bundled_package_path
+from changzhi_stats.release import ckan
+
+TOKEN = "secret-token-for-tests"
+
+
+class FakeCkan:
+    """CKAN's action API as far as the client uses it."""
+
+    def __init__(self) -> None:
+        self.datasets: dict[str, dict] = {}
+        self.uploads: dict[str, bytes] = {}
+        self.writes: list[str] = []  # the actions that changed something
+        handler = self._handler()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def do_POST(self) -> None:
+                action = self.path.rsplit("/", 1)[-1]
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.headers.get("Authorization") != TOKEN:
+                    error = {"__type": "Authorization Error", "message": "Access denied"}
+                    return self.answer(403, {"success": False, "error": error})
+                kind = self.headers.get("Content-Type", "")
+                if kind.startswith("multipart/form-data"):
+                    data, upload = fake.parse_multipart(kind, body)
+                else:
+                    data, upload = json.loads(body or b"{}"), None
+                status, answer = fake.act(action, data, upload)
+                self.answer(status, answer)
+
+            def answer(self, status: int, answer: dict) -> None:
+                text = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(text)))
+                self.end_headers()
+                self.wfile.write(text)
+
+        return Handler
+
+    @staticmethod
+    def parse_multipart(kind: str, body: bytes) -> tuple[dict, bytes | None]:
+        message = email.parser.BytesParser().parsebytes(
+            f"Content-Type: {kind}\r\n\r\n".encode() + body
+        )
+        data, upload = {}, None
+        for part in message.get_payload():
+            name = part.get_param("name", header="content-disposition")
+            if part.get_filename():
+                upload = part.get_payload(decode=True)
+            else:
+                data[name] = part.get_payload(decode=True).decode()
+        return data, upload
+
+    def act(self, action: str, data: dict, upload: bytes | None) -> tuple[int, dict]:
+        def ok(result: object) -> tuple[int, dict]:
+            return 200, {"success": True, "result": result}
+
+        def find(ident: str) -> dict | None:
+            return next((d for d in self.datasets.values() if ident in (d["id"], d["name"])), None)
+
+        if action == "package_show":
+            found = find(data.get("id", ""))
+            if found is None:
+                return 404, {"success": False, "error": {"__type": "Not Found Error"}}
+            return ok(found)
+        self.writes.append(action)
+        if action == "package_create":
+            if data["name"] in self.datasets:
+                error = {"__type": "Validation Error", "name": ["That URL is already in use."]}
+                return 409, {"success": False, "error": error}
+            dataset = {**data, "id": str(uuid.uuid4()), "resources": []}
+            self.datasets[data["name"]] = dataset
+            return ok(dataset)
+        if action == "package_patch":
+            dataset = find(data.pop("id"))
+            dataset.update(data)
+            return ok(dataset)
+        if action == "resource_create":
+            dataset = find(data["package_id"])
+            resource = {**data, "id": str(uuid.uuid4()), "size": int(data["size"])}
+            self.uploads[resource["id"]] = upload or b""
+            dataset["resources"].append(resource)
+            return ok(resource)
+        return 400, {"success": False, "error": {"__type": "Unknown action"}}
+
+
+@pytest.fixture
+def portal():
+    fake = FakeCkan()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    monkeypatch.delenv(ckan.TOKEN_ENV, raising=False)
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """1.0.0 of the bundled package and 1.0.1 with a metadata change (a new title)."""
+    base = tmp_path_factory.mktemp("push")
+    out = base / "releases"
+    cz.publish(out=out)
+    package = base / "pkg"
+    shutil.copytree(bundled_package_path().parent, package)
+    descriptor = json.loads((package / "datapackage.json").read_text("utf-8"))
+    descriptor["title"] = "Changzhi statistics (revised title)"
+    (package / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False), "utf-8")
+    assert cz.publish(package, out=out, bump="auto").version == "1.0.1"
+    return out
+
+
+def files(release: Path) -> dict[str, str]:
+    lines = (release / "SHA256SUMS").read_text("utf-8").splitlines()
+    return {line.split("  ", 1)[1]: line.split("  ", 1)[0] for line in lines}
+
+
+def test_push_a_release_and_read_it_back(portal: FakeCkan, releases: Path) -> None:
+    result = ckan.push(releases / "1.0.0", portal.url, TOKEN)
+    assert result.created and result.dataset == "changzhi-stats"
+    dataset = portal.datasets["changzhi-stats"]
+    descriptor = json.loads((releases / "1.0.0" / "datapackage.json").read_text("utf-8"))
+    assert dataset["title"] == descriptor["title"]
+    extras = {e["key"]: e["value"] for e in dataset["extras"]}
+    assert extras["title_zh"] == descriptor["title_zh"]
+    assert dataset["license_id"] == "cc-by" and dataset["version"] == "1.0.0"
+    assert "长治" in {t["name"] for t in dataset["tags"]}
+    resources = {r["name"]: r for r in dataset["resources"]}
+    expected = files(releases / "1.0.0")
+    assert set(resources) == {f"1.0.0/{p}" for p in expected}
+    for path, digest in expected.items():
+        resource = resources[f"1.0.0/{path}"]
+        assert resource["hash"] == f"sha256:{digest}"
+        assert resource["size"] == (releases / "1.0.0" / path).stat().st_size
+        assert hashlib.sha256(portal.uploads[resource["id"]]).hexdigest() == digest
+    assert resources["1.0.0/data/observations.csv"]["format"] == "CSV"
+    assert resources["1.0.0/data/observations.parquet"]["format"] == "Parquet"
+
+
+def test_pushing_twice_changes_nothing(portal: FakeCkan, releases: Path) -> None:
+    ckan.push(releases / "1.0.0", portal.url, TOKEN)
+    before = json.dumps(portal.datasets, sort_keys=True)
+    writes = len(portal.writes)
+    again = ckan.push(releases / "1.0.0", portal.url, TOKEN)
+    assert not again.changed and "nothing changed" in again.to_text()
+    assert len(portal.writes) == writes
+    assert json.dumps(portal.datasets, sort_keys=True) == before
+
+
+def test_a_new_release_updates_and_keeps_the_old(portal: FakeCkan, releases: Path) -> None:
+    ckan.push(releases / "1.0.0", portal.url, TOKEN)
+    result = ckan.push(releases / "1.0.1", portal.url, TOKEN)
+    assert not result.created and {"title", "version"} <= set(result.patched)
+    dataset = portal.datasets["changzhi-stats"]
+    assert dataset["version"] == "1.0.1" and "revised title" in dataset["title"]
+    names = {r["name"] for r in dataset["resources"]}
+    assert {f"1.0.0/{p}" for p in files(releases / "1.0.0")} <= names
+    assert {f"1.0.1/{p}" for p in files(releases / "1.0.1")} <= names
+    # the older release pushed again later leaves the newest metadata alone
+    older = ckan.push(releases / "1.0.0", portal.url, TOKEN)
+    assert not older.changed and portal.datasets["changzhi-stats"]["version"] == "1.0.1"
+
+
+def test_a_bad_token_is_a_clean_error(portal: FakeCkan, releases: Path) -> None:
+    with pytest.raises(ckan.PushFailed, match="refused the API token") as caught:
+        ckan.push(releases / "1.0.0", portal.url, "wrong")
+    assert "wrong" not in str(caught.value)  # the token is never echoed
+    assert portal.datasets == {}
+
+
+def test_an_unreachable_portal_is_a_clean_error(releases: Path) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(ckan.PushFailed, match="cannot reach"):
+        ckan.push(releases / "1.0.0", f"http://127.0.0.1:{port}", TOKEN, timeout=5)
+
+
+def test_a_name_taken_is_a_clean_error(portal: FakeCkan, releases: Path) -> None:
+    portal.datasets["changzhi-stats"] = {"id": "x", "name": "changzhi-stats", "resources": []}
+    portal.act = lambda action, data, upload, act=portal.act: (  # show: someone else's
+        (404, {"success": False, "error": {"__type": "Not Found Error"}})
+        if action == "package_show"
+        else act(action, data, upload)
+    )
+    with pytest.raises(ckan.PushFailed, match="already in use") as caught:
+        ckan.push(releases / "1.0.0", portal.url, TOKEN)
+    assert "nothing changed on the portal" in str(caught.value)
+
+
+def test_a_changed_file_on_the_portal_is_refused(portal: FakeCkan, releases: Path) -> None:
+    ckan.push(releases / "1.0.0", portal.url, TOKEN)
+    resource = portal.datasets["changzhi-stats"]["resources"][0]
+    resource["hash"] = "sha256:" + "0" * 64
+    with pytest.raises(ckan.PushFailed, match="another checksum"):
+        ckan.push(releases / "1.0.0", portal.url, TOKEN)
+
+
+def test_a_damaged_release_is_not_pushed(portal: FakeCkan, releases: Path, tmp_path) -> None:
+    copy = tmp_path / "1.0.0"
+    shutil.copytree(releases / "1.0.0", copy)
+    set_cell(copy, "units", 2, "name_en", "changed")
+    with pytest.raises(ckan.PushFailed, match="not an intact release"):
+        ckan.push(copy, portal.url, TOKEN)
+    assert portal.writes == []
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [("changzhi-stats", "changzhi-stats"), ("Changzhi Stats@1.0.0", "changzhi-stats-1-0-0")],
+)
+def test_dataset_names_are_ckan_slugs(name: str, slug: str) -> None:
+    assert ckan.dataset_name(name) == slug
