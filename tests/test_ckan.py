@@ -20,9 +20,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import set_cell
 
 import changzhi_stats as cz
+from changzhi_stats.cli import main
 from changzhi_stats.package.descriptor import bundled_package_path
 from changzhi_stats.release import ckan
 
@@ -245,6 +247,28 @@ def test_a_damaged_release_is_not_pushed(portal: FakeCkan, releases: Path, tmp_p
     with pytest.raises(ckan.PushFailed, match="not an intact release"):
         ckan.push(copy, portal.url, TOKEN)
     assert portal.writes == []
+
+
+def test_cli_takes_the_token_from_the_environment_or_a_file(
+    portal: FakeCkan, releases: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = CliRunner()
+    release = str(releases / "1.0.0")
+    result = runner.invoke(main, ["push", release, "--to", portal.url])
+    assert result.exit_code == 2 and "CKAN_API_TOKEN" in result.output
+    assert "Traceback" not in result.output
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n", "utf-8")
+    result = runner.invoke(main, ["push", release, "--to", portal.url, "--token-file", token_file])
+    assert result.exit_code == 0, result.output
+    assert "created" in result.output
+    monkeypatch.setenv(ckan.TOKEN_ENV, TOKEN)
+    result = runner.invoke(main, ["push", release, "--to", portal.url])
+    assert result.exit_code == 0 and "nothing changed" in result.output
+    monkeypatch.setenv(ckan.TOKEN_ENV, "bad")
+    result = runner.invoke(main, ["push", release, "--to", portal.url])
+    assert result.exit_code == 2 and "refused the API token" in result.output
+    assert "--token" not in [p.opts[0] for p in main.commands["push"].params if p.opts]
 
 
 @pytest.mark.parametrize(

@@ -380,3 +380,32 @@ def extract(
     if output is None:
         _echo(text.removesuffix("\n"))
     click.echo(f"proposed {len(drafts)} observation(s); name each indicator_id", err=True)
+
+
+@main.command()
+@click.argument("release", type=click.Path(file_okay=False))
+@click.option("--to", "url", required=True, help="The CKAN portal, e.g. https://data.example.org.")
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False),
+    help="Read the API token from this file (default: the CKAN_API_TOKEN environment variable).",
+)
+@click.option("--owner-org", help="The CKAN organization of a dataset created by this push.")
+@click.option("--name", help="The CKAN dataset name (default: the package name as a slug).")
+def push(
+    release: str, url: str, token_file: str | None, owner_org: str | None, name: str | None
+) -> None:
+    """Push the release folder RELEASE to the CKAN portal at URL: one dataset per series, its
+    files uploaded as resources named VERSION/PATH with format, sha256 and size.
+
+    Pushing the same release again changes nothing. The token is never taken on the command
+    line. Exit 0 pushed (or already there), 2 not pushed (the message says what was left).
+    """
+    from changzhi_stats.release.ckan import push as push_release
+    from changzhi_stats.release.ckan import read_token
+
+    token = _run(lambda progress: read_token(token_file))
+    result = _run(
+        lambda progress: push_release(release, url, token, owner_org=owner_org, name=name)
+    )
+    _echo(result.to_text())
