@@ -58,7 +58,8 @@ class FakeCkan:
             def do_POST(self) -> None:
                 action = self.path.rsplit("/", 1)[-1]
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if self.headers.get("Authorization") != TOKEN:
+                # as CKAN: a wrong token reads as anonymous (public datasets), never writes
+                if self.headers.get("Authorization") != TOKEN and action != "package_show":
                     error = {"__type": "Authorization Error", "message": "Access denied"}
                     return self.answer(403, {"success": False, "error": error})
                 kind = self.headers.get("Content-Type", "")
@@ -156,7 +157,9 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def files(release: Path) -> dict[str, str]:
     lines = (release / "SHA256SUMS").read_text("utf-8").splitlines()
-    return {line.split("  ", 1)[1]: line.split("  ", 1)[0] for line in lines}
+    listed = {line.split("  ", 1)[1]: line.split("  ", 1)[0] for line in lines}
+    sums = hashlib.sha256((release / "SHA256SUMS").read_bytes()).hexdigest()
+    return listed | {"SHA256SUMS": sums}
 
 
 def test_push_a_release_and_read_it_back(portal: FakeCkan, releases: Path) -> None:
@@ -179,6 +182,8 @@ def test_push_a_release_and_read_it_back(portal: FakeCkan, releases: Path) -> No
         assert hashlib.sha256(portal.uploads[resource["id"]]).hexdigest() == digest
     assert resources["1.0.0/data/observations.csv"]["format"] == "CSV"
     assert resources["1.0.0/data/observations.parquet"]["format"] == "Parquet"
+    parquet = resources["1.0.0/data/observations.parquet"]
+    assert parquet["mimetype"] == "application/vnd.apache.parquet"
 
 
 def test_pushing_twice_changes_nothing(portal: FakeCkan, releases: Path) -> None:
@@ -210,6 +215,15 @@ def test_a_bad_token_is_a_clean_error(portal: FakeCkan, releases: Path) -> None:
         ckan.push(releases / "1.0.0", portal.url, "wrong")
     assert "wrong" not in str(caught.value)  # the token is never echoed
     assert portal.datasets == {}
+
+
+def test_a_bad_token_on_an_update_says_nothing_changed(portal: FakeCkan, releases: Path) -> None:
+    ckan.push(releases / "1.0.0", portal.url, TOKEN)
+    before = json.dumps(portal.datasets, sort_keys=True)
+    with pytest.raises(ckan.PushFailed, match="refused the API token") as caught:
+        ckan.push(releases / "1.0.1", portal.url, "wrong")
+    assert "nothing changed on the portal" in str(caught.value)  # not "metadata patched"
+    assert json.dumps(portal.datasets, sort_keys=True) == before
 
 
 def test_an_unreachable_portal_is_a_clean_error(releases: Path) -> None:
@@ -266,6 +280,7 @@ def test_cli_takes_the_token_from_the_environment_or_a_file(
     result = runner.invoke(main, ["push", release, "--to", portal.url])
     assert result.exit_code == 0 and "nothing changed" in result.output
     monkeypatch.setenv(ckan.TOKEN_ENV, "bad")
+    portal.datasets.clear()  # so that the push has something to write
     result = runner.invoke(main, ["push", release, "--to", portal.url])
     assert result.exit_code == 2 and "refused the API token" in result.output
     assert "--token" not in [p.opts[0] for p in main.commands["push"].params if p.opts]

@@ -18,6 +18,7 @@ users of the machine could read it). Only the standard library is used (urllib).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -46,6 +47,7 @@ FORMATS = {
     ".md": "Markdown",
     ".txt": "TXT",
 }
+MEDIATYPES = {".jsonld": "application/ld+json", ".html": "text/html", ".md": "text/markdown"}
 TAG = re.compile(r"[\w .-]{2,100}\Z")
 
 
@@ -261,17 +263,24 @@ def push(
         elif isinstance(existing, dict):
             if _version_key(existing.get("version")) > _version_key(version):
                 wanted = {}  # an older release adds its files; the newest keeps the metadata
-            outcome.patched = _differs(existing, wanted)
-            if outcome.patched:
-                patch = {"id": existing.get("id") or slug}
-                patch |= {k: wanted[k] for k in outcome.patched}
+            differs = _differs(existing, wanted)
+            if differs:
+                patch = {"id": existing.get("id") or slug} | {k: wanted[k] for k in differs}
                 existing = portal.call("package_patch", patch)
+                outcome.patched = differs
         if not isinstance(existing, dict):
             raise PushFailed(f"{portal.url} answered package_show/create without a dataset")
         on_portal = {
             r.get("name"): r for r in existing.get("resources") or [] if isinstance(r, dict)
         }
-        for path, digest in _sums(folder).items():
+        sums = _sums(folder)
+        sums["SHA256SUMS"] = hashlib.sha256((folder / "SHA256SUMS").read_bytes()).hexdigest()
+        mediatypes = {
+            r.get("path"): str(r.get("mediatype") or "").split(";")[0]
+            for r in descriptor.get("resources") or []
+            if isinstance(r, dict)
+        }
+        for path, digest in sums.items():
             resource_name = f"{version}/{path}"
             there = on_portal.get(resource_name)
             if there is not None:
@@ -291,6 +300,9 @@ def push(
                 "size": str(file.stat().st_size),
                 "description": f"{path} of release {version}",
             }
+            mediatype = mediatypes.get(path) or MEDIATYPES.get(file.suffix.lower())
+            if mediatype:
+                fields["mimetype"] = mediatype
             portal.call("resource_create", fields, upload=(file.name, file.read_bytes()))
             outcome.added.append(path)
     except PushFailed as exc:
