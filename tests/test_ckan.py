@@ -12,16 +12,22 @@ from __future__ import annotations
 import email.parser
 import hashlib
 import json
+import os
 import shutil
+import signal
 import socket
+import subprocess
 import threading
+import time
+import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from shutil import which
 
 import pytest
 from click.testing import CliRunner
-from conftest import set_cell
+from conftest import ROOT, set_cell
 
 import changzhi_stats as cz
 from changzhi_stats.cli import main
@@ -292,3 +298,151 @@ def test_cli_takes_the_token_from_the_environment_or_a_file(
 )
 def test_dataset_names_are_ckan_slugs(name: str, slug: str) -> None:
     assert ckan.dataset_name(name) == slug
+
+
+# --- a real CKAN -------------------------------------------------------------------------------
+# CKAN 2.11.6 from .venv-ckan (made by .ci/run), PostgreSQL from the machine (pg_ctlcluster),
+# Redis from Debian, and a stand-in for Solr on 127.0.0.1 that answers CKAN's schema check and
+# accepts its index updates: search itself is not exercised. Skips where any of them is missing.
+
+CKAN = ROOT / ".venv-ckan" / "bin" / "ckan"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class _SolrStandIn(BaseHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if "schema" in self.path:
+            body, kind = b'<?xml version="1.0"?><schema name="ckan-2.11"/>', "application/xml"
+        else:
+            empty = {"numFound": 0, "start": 0, "docs": []}
+            answer = {"responseHeader": {"status": 0, "QTime": 0}, "response": empty}
+            body, kind = json.dumps(answer).encode(), "application/json"
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_GET
+
+
+def _sh(*args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False, **kwargs)
+    if check and done.returncode != 0:
+        pytest.skip(f"cannot start a CKAN here: {' '.join(args[:3])}: {done.stderr[-300:]}")
+    return done
+
+
+@pytest.fixture(scope="module")
+def real_ckan(tmp_path_factory: pytest.TempPathFactory):
+    """A running CKAN: (url, sysadmin token); everything it started is stopped afterwards."""
+    missing = [t for t in ("pg_ctlcluster", "pg_lsclusters", "redis-server") if not which(t)]
+    if not CKAN.is_file() or missing or os.geteuid() != 0:
+        pytest.skip(f"no CKAN test set-up (.venv-ckan, root, {missing or 'postgres, redis'})")
+    base = tmp_path_factory.mktemp("ckan")
+    clusters = _sh("pg_lsclusters", "-h").stdout.split()
+    if len(clusters) < 2:
+        pytest.skip("no PostgreSQL cluster")
+    _sh("pg_ctlcluster", clusters[0], clusters[1], "start", check=False)
+    db = f"czckan{os.getpid()}"
+    psql = ["su", "postgres", "-c"]
+    _sh(*psql, f"psql -qc \"CREATE USER {db} WITH PASSWORD '{db}'\"")
+    _sh(*psql, f"createdb -O {db} {db}")
+    redis_port, solr_port, ckan_port = _free_port(), _free_port(), _free_port()
+    redis_pid = base / "redis.pid"
+    _sh("redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--daemonize", "yes",
+        "--save", "", "--pidfile", str(redis_pid))  # fmt: skip
+    solr = ThreadingHTTPServer(("127.0.0.1", solr_port), _SolrStandIn)
+    threading.Thread(target=solr.serve_forever, daemon=True).start()
+    server = None
+    try:
+        ini = base / "ckan.ini"
+        _sh(str(CKAN), "generate", "config", str(ini))
+        settings = {
+            "sqlalchemy.url": f"postgresql://{db}:{db}@127.0.0.1/{db}",
+            "ckan.site_url": f"http://127.0.0.1:{ckan_port}",
+            "solr_url": f"http://127.0.0.1:{solr_port}/solr/ckan",
+            "ckan.redis.url": f"redis://127.0.0.1:{redis_port}/0",
+            "ckan.storage_path": str(base / "storage"),
+            "ckan.plugins": "",
+            "ckan.auth.create_unowned_dataset": "true",
+        }
+        lines = []
+        for line in ini.read_text("utf-8").splitlines():
+            key = line.split("=", 1)[0].strip()
+            lines.append(f"{key} = {settings.pop(key)}" if key in settings else line)
+        main_section = lines.index("[app:main]") + 1
+        lines[main_section:main_section] = [f"{k} = {v}" for k, v in settings.items()]
+        ini.write_text("\n".join(lines) + "\n", "utf-8")
+        run = (str(CKAN), "-c", str(ini))
+        _sh(*run, "db", "init")
+        _sh(*run, "user", "add", "admin", "email=admin@example.org", "password=Password1234x")
+        _sh(*run, "sysadmin", "add", "admin")
+        token = _sh(*run, "user", "token", "add", "admin", "ci").stdout.strip().splitlines()[-1]
+        server = subprocess.Popen(
+            [*run, "run", "--host", "127.0.0.1", "--port", str(ckan_port), "--disable-reloader"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{ckan_port}"
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{url}/api/3/action/status_show", timeout=5):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.skip("CKAN did not start within 60 s")
+        yield url, token.strip()
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(30)
+        solr.shutdown()
+        if redis_pid.is_file():
+            os.kill(int(redis_pid.read_text().strip()), signal.SIGTERM)
+        _sh(*psql, f"dropdb --if-exists {db}", check=False)
+        _sh(*psql, f"psql -qc 'DROP USER IF EXISTS {db}'", check=False)
+
+
+def _show(url: str, name: str) -> dict:
+    with urllib.request.urlopen(f"{url}/api/3/action/package_show?id={name}", timeout=30) as r:
+        return json.loads(r.read())["result"]
+
+
+def test_push_to_a_real_ckan(real_ckan, releases: Path) -> None:
+    url, token = real_ckan
+    descriptor = json.loads((releases / "1.0.0" / "datapackage.json").read_text("utf-8"))
+    assert ckan.push(releases / "1.0.0", url, token).created
+    dataset = _show(url, "changzhi-stats")
+    assert dataset["title"] == descriptor["title"] and dataset["version"] == "1.0.0"
+    assert dataset["license_id"] == "cc-by"
+    extras = {e["key"]: e["value"] for e in dataset["extras"]}
+    assert extras["title_zh"] == descriptor["title_zh"]
+    assert "长治" in {t["name"] for t in dataset["tags"]}
+    expected = files(releases / "1.0.0")
+    resources = {r["name"]: r for r in dataset["resources"]}
+    assert set(resources) == {f"1.0.0/{p}" for p in expected}
+    for path, digest in expected.items():
+        assert resources[f"1.0.0/{path}"]["hash"] == f"sha256:{digest}"
+        assert resources[f"1.0.0/{path}"]["size"] == (releases / "1.0.0" / path).stat().st_size
+    # the same release again changes nothing; a new one updates the dataset and keeps the old
+    assert not ckan.push(releases / "1.0.0", url, token).changed
+    assert ckan.push(releases / "1.0.1", url, token).patched
+    dataset = _show(url, "changzhi-stats")
+    assert dataset["version"] == "1.0.1" and "revised title" in dataset["title"]
+    assert len(dataset["resources"]) == len(expected) + len(files(releases / "1.0.1"))
+    # a bad token and an unreachable portal are clean errors
+    with pytest.raises(ckan.PushFailed, match="refused the API token"):
+        ckan.push(releases / "1.0.0", url, "not-a-token", name="another-dataset")
+    with pytest.raises(ckan.PushFailed, match="cannot reach"):
+        ckan.push(releases / "1.0.0", f"http://127.0.0.1:{_free_port()}", token, timeout=5)
