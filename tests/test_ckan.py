@@ -352,7 +352,9 @@ def real_ckan(tmp_path_factory: pytest.TempPathFactory):
     clusters = _sh("pg_lsclusters", "-h").stdout.split()
     if len(clusters) < 2:
         pytest.skip("no PostgreSQL cluster")
-    _sh("pg_ctlcluster", clusters[0], clusters[1], "start", check=False)
+    started_postgres = clusters[3:4] == ["down"]  # then it is stopped again afterwards
+    if started_postgres:
+        _sh("pg_ctlcluster", clusters[0], clusters[1], "start")
     db = f"czckan{os.getpid()}"
     psql = ["su", "postgres", "-c"]
     _sh(*psql, f"psql -qc \"CREATE USER {db} WITH PASSWORD '{db}'\"")
@@ -412,6 +414,8 @@ def real_ckan(tmp_path_factory: pytest.TempPathFactory):
             os.kill(int(redis_pid.read_text().strip()), signal.SIGTERM)
         _sh(*psql, f"dropdb --if-exists {db}", check=False)
         _sh(*psql, f"psql -qc 'DROP USER IF EXISTS {db}'", check=False)
+        if started_postgres:
+            _sh("pg_ctlcluster", clusters[0], clusters[1], "stop", check=False)
 
 
 def _show(url: str, name: str) -> dict:
