@@ -251,7 +251,15 @@ def test_help_on_the_group_and_every_command() -> None:
     result = run("--help")
     assert result.exit_code == 0
     assert "Usage:" in result.stdout
-    assert set(main.commands) == {"validate", "publish", "diff", "verify", "init", "extract"}
+    assert set(main.commands) == {
+        "validate",
+        "publish",
+        "diff",
+        "verify",
+        "init",
+        "extract",
+        "push",
+    }
     for name, command in main.commands.items():
         assert name in result.stdout
         shown = run(name, "--help")

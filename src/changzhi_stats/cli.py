@@ -517,5 +517,31 @@ def extract(
     click.echo(message("extract-proposed", said, count=len(drafts)), err=True)
 
 
+@main.command(help=_h("help.push"))
+@click.argument("release", type=click.Path(file_okay=False))
+@click.option("--to", "url", required=True, help=_h("help.push.to"))
+@click.option("--token-file", type=click.Path(dir_okay=False), help=_h("help.push.token_file"))
+@click.option("--owner-org", help=_h("help.push.owner_org"))
+@click.option("--name", help=_h("help.push.name"))
+@_LANG
+def push(
+    release: str,
+    url: str,
+    token_file: str | None,
+    owner_org: str | None,
+    name: str | None,
+    lang: str | None,
+) -> None:
+    from changzhi_stats.release.ckan import push as push_release
+    from changzhi_stats.release.ckan import read_token
+
+    said = _lang(lang)
+    token = _run(lambda progress: read_token(token_file), said)
+    result = _run(
+        lambda progress: push_release(release, url, token, owner_org=owner_org, name=name), said
+    )
+    _echo(result.to_text(), lang=said)
+
+
 if __name__ == "__main__":
     main()

@@ -71,11 +71,72 @@ def _publisher(descriptor: dict, node_id: str) -> dict:
     return {"@id": node_id, "@type": "foaf:Agent", "foaf:name": name}
 
 
-def _licence(descriptor: dict) -> dict | None:
-    for licence in descriptor.get("licenses") or []:
-        if isinstance(licence, dict) and isinstance(licence.get("path"), str):
-            return {"@id": licence["path"], "@type": "dct:LicenseDocument"}
+# Licences CKAN's licence register knows, by the URI it matches them on (ckanext-dcat compares
+# the dct:license URI, then its title, with the register): the identifier a harvester keeps.
+CKAN_LICENCES = {
+    "cc-by": "http://www.opendefinition.org/licenses/cc-by",
+    "cc-by-sa": "http://www.opendefinition.org/licenses/cc-by-sa",
+    "cc-zero": "http://www.opendefinition.org/licenses/cc-zero",
+    "odc-odbl": "http://www.opendefinition.org/licenses/odc-odbl",
+    "odc-by": "http://www.opendefinition.org/licenses/odc-by",
+    "odc-pddl": "http://www.opendefinition.org/licenses/odc-pddl",
+}
+_LICENCE_PATTERNS = (  # (SPDX name or licence URL pattern, CKAN licence id)
+    (r"^cc-by-sa\b|creativecommons\.org/licenses/by-sa/", "cc-by-sa"),
+    (r"^cc-by(-[0-9.]+)?$|creativecommons\.org/licenses/by/", "cc-by"),
+    (r"^cc0\b|creativecommons\.org/publicdomain/zero/", "cc-zero"),
+    (r"^odbl\b|opendatacommons\.org/licenses/odbl", "odc-odbl"),
+    (r"^odc-by\b|opendatacommons\.org/licenses/by/", "odc-by"),
+    (r"^pddl\b|opendatacommons\.org/licenses/pddl", "odc-pddl"),
+)
+
+
+def ckan_licence_id(licence: dict) -> str | None:
+    """The CKAN licence register's id for a descriptor's licence, if it is one CKAN knows."""
+    for key in ("name", "path"):
+        value = licence.get(key)
+        if not isinstance(value, str):
+            continue
+        for pattern, licence_id in _LICENCE_PATTERNS:
+            if re.search(pattern, value.strip().lower()):
+                return licence_id
     return None
+
+
+def _licence(descriptor: dict) -> dict | None:
+    """The first licence: named by a URI CKAN's register knows where there is one (the exact
+    licence document then follows as ``rdfs:seeAlso``), with its title and SPDX name."""
+    for licence in descriptor.get("licenses") or []:
+        if not isinstance(licence, dict):
+            continue
+        path = licence.get("path") if isinstance(licence.get("path"), str) else None
+        known = ckan_licence_id(licence)
+        if not path and not known:
+            continue
+        node: dict = {"@id": CKAN_LICENCES[known] if known else path}
+        node["@type"] = "dct:LicenseDocument"
+        title = licence.get("title") or licence.get("name")
+        if isinstance(title, str) and title:
+            node["dct:title"] = title
+        if isinstance(licence.get("name"), str) and licence["name"]:
+            node["dct:identifier"] = licence["name"]
+        if path and path != node["@id"]:
+            node["rdfs:seeAlso"] = {"@id": path}
+        return node
+    return None
+
+
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _keywords(descriptor: dict) -> list[dict]:
+    """Keywords with a language tag (zh when they hold Chinese characters, else en), so a
+    harvester files each under its language."""
+    return [
+        {"@value": k, "@language": "zh" if CJK.search(k) else "en"}
+        for k in descriptor.get("keywords") or []
+        if isinstance(k, str) and k
+    ]
 
 
 def _time(stamp: str | None) -> dict | None:
@@ -163,11 +224,14 @@ def dataset_document(
             {"@id": f"{LANGUAGE}ENG", "@type": "dct:LinguisticSystem"},
         ],
         "dcat:inSeries": series_node(descriptor, series_id),
+        # the same link as dct:isVersionOf: harvesters without dataset series (ckanext-dcat's
+        # own profiles) keep this one, so the release stays linked to its series
+        "dct:isVersionOf": {"@id": series_id},
     }
     issued = _time(descriptor.get("created"))
     if issued:
         dataset["dct:issued"] = issued
-    keywords = [k for k in descriptor.get("keywords") or [] if isinstance(k, str)]
+    keywords = _keywords(descriptor)
     if keywords:
         dataset["dcat:keyword"] = keywords
     if coverage:
@@ -197,15 +261,16 @@ def dataset_document(
             continue
         media, file_type = FORMATS[fmt]
         url = f"{here}{resource['path']}"
-        label = resource.get("title") or resource.get("name")
+        label = str(resource.get("title") or resource.get("name") or resource["path"])
         fragment = _unique(f"distribution-{_slug(str(resource.get('name') or url))}", fragments)
         distribution = {
             "@id": f"{here}{DCAT_FILE}#{fragment}",
             "@type": "dcat:Distribution",
-            "dct:title": label,
+            "dct:title": _text(label, resource.get("title_zh") or f"数据文件：{label}"),
             "dcat:accessURL": {"@id": url},
             "dcat:downloadURL": {"@id": url},
-            "dcat:mediaType": {"@id": IANA + media, "@type": "dct:MediaType"},
+            # the label is the plain media type, which CKAN maps to its format (CSV)
+            "dcat:mediaType": {"@id": IANA + media, "@type": "dct:MediaType", "rdfs:label": media},
             "dct:format": {"@id": FILE_TYPE + file_type, "@type": "dct:MediaTypeOrExtent"},
         }
         if isinstance(resource.get("bytes"), int):
@@ -274,6 +339,7 @@ def catalog_document(
         for node in found:
             node = _rebase(node, f"{version}/")
             node["dcat:inSeries"] = {"@id": series_id}
+            node["dct:isVersionOf"] = {"@id": series_id}
             datasets.append(node)
     for newer, older in itertools.pairwise(datasets):
         newer["dcat:prev"] = {"@id": older["@id"]}

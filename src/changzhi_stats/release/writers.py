@@ -26,7 +26,7 @@ from changzhi_stats.errors import PublishFailed, PublishRefused
 from changzhi_stats.package.descriptor import PackageSpec
 from changzhi_stats.package.files import NotRegular, open_regular
 from changzhi_stats.package.paths import unsafe_reason
-from changzhi_stats.release import dcat, sdmx
+from changzhi_stats.release import dcat, sdmx, sdmx_structure
 from changzhi_stats.release import page as releasepage
 from changzhi_stats.sources.text import append_csv
 
@@ -54,6 +54,7 @@ RELEASE_FILES = (
     "changes.json",
     "CHANGES.md",
     sdmx.SDMX_PATH,
+    sdmx_structure.STRUCTURE_PATH,
 )
 SAFE_STEM = re.compile(r"[a-z0-9_][a-z0-9._-]*\Z")
 SAFE_TEXT_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*\Z")
@@ -299,6 +300,7 @@ class ReleaseWriter:
         self.base_url = base_url
         self.outputs: dict[str, _Output] = {}
         self.sdmx: sdmx.SdmxOutput | None = None
+        self.structure: sdmx_structure.Plan | None = None  # the SDMX-ML structure, if SDMX
         self.rows: dict[str, int] = {}
         self.hashing = ThreadPoolExecutor(1, thread_name_prefix="cz-hash")
         self.digests: dict[str, tuple[int, str]] = {}  # file → (bytes, sha256) as written
@@ -322,7 +324,12 @@ class ReleaseWriter:
                 self.staging, name, schema, fields, units, self.hashing, self.stems[str(name)]
             )
             if self.sdmx is None and sdmx.has_observations(name, fields):
-                structure = sdmx.structure_id(self.package.descriptor.get("name"), self.version)
+                package_name = self.package.descriptor.get("name")
+                self.structure = sdmx_structure.plan(  # its version: the structure's own
+                    sdmx.structure_id(package_name, self.version),
+                    schema, lookups, self.staging.parent, self.version,
+                )  # fmt: skip
+                structure = sdmx.structure_id(package_name, self.structure.version)
                 handle = HashingFile(inside(self.staging, sdmx.SDMX_PATH), self.hashing)
                 self.sdmx = sdmx.SdmxOutput(handle, structure)
         output.write(frame)
@@ -390,6 +397,10 @@ class ReleaseWriter:
                     **self._size_and_hash(sdmx.SDMX_PATH),
                 }
             )
+        if self.structure is not None:
+            self.structure.write(inside(self.staging, sdmx_structure.STRUCTURE_PATH), stamp)
+            resource = self.structure.resource(names.unique("observations-sdmx-structure"))
+            resources.append(resource | self._size_and_hash(sdmx_structure.STRUCTURE_PATH))
         resources.extend(_copy_source_texts(self.package, lookups, self.staging, self.files, names))
         if changes is not None:
             resources.extend(self._write_changes(changes, changes_md or "", names))

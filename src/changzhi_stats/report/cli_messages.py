@@ -132,6 +132,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "indicator_id 留给你命名。生成的 CSV 可直接用于 `cz-stats init --from`。"
         "退出码 0 已写出，2 SOURCE 无法读取。",
     ),
+    "help.push": (
+        "Push the release folder RELEASE to the CKAN portal at URL: one dataset per series, its "
+        "files uploaded as resources named VERSION/PATH with format, sha256 and size.\n\n"
+        "Pushing the same release again changes nothing. The token is never taken on the "
+        "command line. Exit 0 pushed (or already there), 2 not pushed (the message says what "
+        "was left).",
+        "把发布文件夹 RELEASE 推送到位于 URL 的 CKAN 门户：每个系列一个数据集，其文件作为名为"
+        " VERSION/PATH 的资源上传，附格式、sha256 和大小。\n\n"
+        "再次推送同一发布不会改变任何内容。令牌从不在命令行中给出。退出码 0 已推送（或已存在），"
+        "2 未推送（消息说明留下了什么）。",
+    ),
+    "help.push.to": (
+        "The CKAN portal, e.g. https://data.example.org.",
+        "CKAN 门户，例如 https://data.example.org。",
+    ),
+    "help.push.token_file": (
+        "Read the API token from this file (default: the CKAN_API_TOKEN environment variable).",
+        "从这个文件读取 API 令牌（默认：环境变量 CKAN_API_TOKEN）。",
+    ),
+    "help.push.owner_org": (
+        "The CKAN organization of a dataset created by this push.",
+        "本次推送所创建数据集的 CKAN 组织。",
+    ),
+    "help.push.name": (
+        "The CKAN dataset name (default: the package name as a slug).",
+        "CKAN 数据集名称（默认：由数据包名称生成的短名）。",
+    ),
     "help.extract.output": (
         "Write the observations CSV to this file instead of stdout.",
         "把观测值 CSV 写入这个文件，而不是输出到标准输出。",

@@ -1,0 +1,452 @@
+"""``cz-stats push`` (issue 17): a release into a CKAN portal.
+
+These tests run the client against a small stand-in for CKAN's action API on 127.0.0.1 (the
+actions the client calls: package_show, package_create, package_patch, resource_create with an
+upload), not against a real CKAN: the stand-in checks the token, keeps datasets and resources in
+memory and answers as CKAN 2.11 does (success/result/error, Not Found, Authorization Error,
+Validation Error). A real CKAN needs PostgreSQL, Redis and a search backend (see docs/portal.md).
+"""
+
+from __future__ import annotations
+
+import email.parser
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.request
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from shutil import which
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, set_cell
+
+import changzhi_stats as cz
+from changzhi_stats.cli import main
+from changzhi_stats.package.descriptor import bundled_package_path
+from changzhi_stats.release import ckan
+
+TOKEN = "secret-token-for-tests"
+
+
+class FakeCkan:
+    """CKAN's action API as far as the client uses it."""
+
+    def __init__(self) -> None:
+        self.datasets: dict[str, dict] = {}
+        self.uploads: dict[str, bytes] = {}
+        self.writes: list[str] = []  # the actions that changed something
+        handler = self._handler()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def do_POST(self) -> None:
+                action = self.path.rsplit("/", 1)[-1]
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                # as CKAN: a wrong token reads as anonymous (public datasets), never writes
+                if self.headers.get("Authorization") != TOKEN and action != "package_show":
+                    error = {"__type": "Authorization Error", "message": "Access denied"}
+                    return self.answer(403, {"success": False, "error": error})
+                kind = self.headers.get("Content-Type", "")
+                if kind.startswith("multipart/form-data"):
+                    data, upload = fake.parse_multipart(kind, body)
+                else:
+                    data, upload = json.loads(body or b"{}"), None
+                status, answer = fake.act(action, data, upload)
+                self.answer(status, answer)
+
+            def answer(self, status: int, answer: dict) -> None:
+                text = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(text)))
+                self.end_headers()
+                self.wfile.write(text)
+
+        return Handler
+
+    @staticmethod
+    def parse_multipart(kind: str, body: bytes) -> tuple[dict, bytes | None]:
+        message = email.parser.BytesParser().parsebytes(
+            f"Content-Type: {kind}\r\n\r\n".encode() + body
+        )
+        data, upload = {}, None
+        for part in message.get_payload():
+            name = part.get_param("name", header="content-disposition")
+            if part.get_filename():
+                upload = part.get_payload(decode=True)
+            else:
+                data[name] = part.get_payload(decode=True).decode()
+        return data, upload
+
+    def act(self, action: str, data: dict, upload: bytes | None) -> tuple[int, dict]:
+        def ok(result: object) -> tuple[int, dict]:
+            return 200, {"success": True, "result": result}
+
+        def find(ident: str) -> dict | None:
+            return next((d for d in self.datasets.values() if ident in (d["id"], d["name"])), None)
+
+        if action == "package_show":
+            found = find(data.get("id", ""))
+            if found is None:
+                return 404, {"success": False, "error": {"__type": "Not Found Error"}}
+            return ok(found)
+        self.writes.append(action)
+        if action == "package_create":
+            if data["name"] in self.datasets:
+                error = {"__type": "Validation Error", "name": ["That URL is already in use."]}
+                return 409, {"success": False, "error": error}
+            dataset = {**data, "id": str(uuid.uuid4()), "resources": []}
+            self.datasets[data["name"]] = dataset
+            return ok(dataset)
+        if action == "package_patch":
+            dataset = find(data.pop("id"))
+            dataset.update(data)
+            return ok(dataset)
+        if action == "resource_create":
+            dataset = find(data["package_id"])
+            resource = {**data, "id": str(uuid.uuid4()), "size": int(data["size"])}
+            self.uploads[resource["id"]] = upload or b""
+            dataset["resources"].append(resource)
+            return ok(resource)
+        return 400, {"success": False, "error": {"__type": "Unknown action"}}
+
+
+@pytest.fixture
+def portal():
+    fake = FakeCkan()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    monkeypatch.delenv(ckan.TOKEN_ENV, raising=False)
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """1.0.0 of the bundled package and 1.0.1 with a metadata change (a new title)."""
+    base = tmp_path_factory.mktemp("push")
+    out = base / "releases"
+    cz.publish(out=out)
+    package = base / "pkg"
+    shutil.copytree(bundled_package_path().parent, package)
+    descriptor = json.loads((package / "datapackage.json").read_text("utf-8"))
+    descriptor["title"] = "Changzhi statistics (revised title)"
+    (package / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False), "utf-8")
+    assert cz.publish(package, out=out, bump="auto").version == "1.0.1"
+    return out
+
+
+def files(release: Path) -> dict[str, str]:
+    lines = (release / "SHA256SUMS").read_text("utf-8").splitlines()
+    listed = {line.split("  ", 1)[1]: line.split("  ", 1)[0] for line in lines}
+    sums = hashlib.sha256((release / "SHA256SUMS").read_bytes()).hexdigest()
+    return listed | {"SHA256SUMS": sums}
+
+
+def test_push_a_release_and_read_it_back(portal: FakeCkan, releases: Path) -> None:
+    result = ckan.push(releases / "1.0.0", portal.url, TOKEN)
+    assert result.created and result.dataset == "changzhi-stats"
+    dataset = portal.datasets["changzhi-stats"]
+    descriptor = json.loads((releases / "1.0.0" / "datapackage.json").read_text("utf-8"))
+    assert dataset["title"] == descriptor["title"]
+    extras = {e["key"]: e["value"] for e in dataset["extras"]}
+    assert extras["title_zh"] == descriptor["title_zh"]
+    assert dataset["license_id"] == "cc-by" and dataset["version"] == "1.0.0"
+    assert "长治" in {t["name"] for t in dataset["tags"]}
+    resources = {r["name"]: r for r in dataset["resources"]}
+    expected = files(releases / "1.0.0")
+    assert set(resources) == {f"1.0.0/{p}" for p in expected}
+    for path, digest in expected.items():
+        resource = resources[f"1.0.0/{path}"]
+        assert resource["hash"] == f"sha256:{digest}"
+        assert resource["size"] == (releases / "1.0.0" / path).stat().st_size
+        assert hashlib.sha256(portal.uploads[resource["id"]]).hexdigest() == digest
+    assert resources["1.0.0/data/observations.csv"]["format"] == "CSV"
+    assert resources["1.0.0/data/observations.parquet"]["format"] == "Parquet"
+    parquet = resources["1.0.0/data/observations.parquet"]
+    assert parquet["mimetype"] == "application/vnd.apache.parquet"
+
+
+def test_pushing_twice_changes_nothing(portal: FakeCkan, releases: Path) -> None:
+    ckan.push(releases / "1.0.0", portal.url, TOKEN)
+    before = json.dumps(portal.datasets, sort_keys=True)
+    writes = len(portal.writes)
+    again = ckan.push(releases / "1.0.0", portal.url, TOKEN)
+    assert not again.changed and "nothing changed" in again.to_text()
+    assert len(portal.writes) == writes
+    assert json.dumps(portal.datasets, sort_keys=True) == before
+
+
+def test_a_new_release_updates_and_keeps_the_old(portal: FakeCkan, releases: Path) -> None:
+    ckan.push(releases / "1.0.0", portal.url, TOKEN)
+    result = ckan.push(releases / "1.0.1", portal.url, TOKEN)
+    assert not result.created and {"title", "version"} <= set(result.patched)
+    dataset = portal.datasets["changzhi-stats"]
+    assert dataset["version"] == "1.0.1" and "revised title" in dataset["title"]
+    names = {r["name"] for r in dataset["resources"]}
+    assert {f"1.0.0/{p}" for p in files(releases / "1.0.0")} <= names
+    assert {f"1.0.1/{p}" for p in files(releases / "1.0.1")} <= names
+    # the older release pushed again later leaves the newest metadata alone
+    older = ckan.push(releases / "1.0.0", portal.url, TOKEN)
+    assert not older.changed and portal.datasets["changzhi-stats"]["version"] == "1.0.1"
+
+
+def test_a_bad_token_is_a_clean_error(portal: FakeCkan, releases: Path) -> None:
+    with pytest.raises(ckan.PushFailed, match="refused the API token") as caught:
+        ckan.push(releases / "1.0.0", portal.url, "wrong")
+    assert "wrong" not in str(caught.value)  # the token is never echoed
+    assert portal.datasets == {}
+
+
+def test_a_bad_token_on_an_update_says_nothing_changed(portal: FakeCkan, releases: Path) -> None:
+    ckan.push(releases / "1.0.0", portal.url, TOKEN)
+    before = json.dumps(portal.datasets, sort_keys=True)
+    with pytest.raises(ckan.PushFailed, match="refused the API token") as caught:
+        ckan.push(releases / "1.0.1", portal.url, "wrong")
+    assert "nothing changed on the portal" in str(caught.value)  # not "metadata patched"
+    assert json.dumps(portal.datasets, sort_keys=True) == before
+
+
+def test_an_unreachable_portal_is_a_clean_error(releases: Path) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(ckan.PushFailed, match="cannot reach"):
+        ckan.push(releases / "1.0.0", f"http://127.0.0.1:{port}", TOKEN, timeout=5)
+
+
+def test_a_name_taken_is_a_clean_error(portal: FakeCkan, releases: Path) -> None:
+    portal.datasets["changzhi-stats"] = {"id": "x", "name": "changzhi-stats", "resources": []}
+    portal.act = lambda action, data, upload, act=portal.act: (  # show: someone else's
+        (404, {"success": False, "error": {"__type": "Not Found Error"}})
+        if action == "package_show"
+        else act(action, data, upload)
+    )
+    with pytest.raises(ckan.PushFailed, match="already in use") as caught:
+        ckan.push(releases / "1.0.0", portal.url, TOKEN)
+    assert "nothing changed on the portal" in str(caught.value)
+
+
+def test_a_changed_file_on_the_portal_is_refused(portal: FakeCkan, releases: Path) -> None:
+    ckan.push(releases / "1.0.0", portal.url, TOKEN)
+    resource = portal.datasets["changzhi-stats"]["resources"][0]
+    resource["hash"] = "sha256:" + "0" * 64
+    with pytest.raises(ckan.PushFailed, match="another checksum"):
+        ckan.push(releases / "1.0.0", portal.url, TOKEN)
+
+
+def test_a_damaged_release_is_not_pushed(portal: FakeCkan, releases: Path, tmp_path) -> None:
+    copy = tmp_path / "1.0.0"
+    shutil.copytree(releases / "1.0.0", copy)
+    set_cell(copy, "units", 2, "name_en", "changed")
+    with pytest.raises(ckan.PushFailed, match="not an intact release"):
+        ckan.push(copy, portal.url, TOKEN)
+    assert portal.writes == []
+
+
+def test_cli_takes_the_token_from_the_environment_or_a_file(
+    portal: FakeCkan, releases: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = CliRunner()
+    release = str(releases / "1.0.0")
+    result = runner.invoke(main, ["push", release, "--to", portal.url])
+    assert result.exit_code == 2 and "CKAN_API_TOKEN" in result.output
+    assert "Traceback" not in result.output
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n", "utf-8")
+    result = runner.invoke(main, ["push", release, "--to", portal.url, "--token-file", token_file])
+    assert result.exit_code == 0, result.output
+    assert "created" in result.output
+    monkeypatch.setenv(ckan.TOKEN_ENV, TOKEN)
+    result = runner.invoke(main, ["push", release, "--to", portal.url])
+    assert result.exit_code == 0 and "nothing changed" in result.output
+    monkeypatch.setenv(ckan.TOKEN_ENV, "bad")
+    portal.datasets.clear()  # so that the push has something to write
+    result = runner.invoke(main, ["push", release, "--to", portal.url])
+    assert result.exit_code == 2 and "refused the API token" in result.output
+    assert "--token" not in [p.opts[0] for p in main.commands["push"].params if p.opts]
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [("changzhi-stats", "changzhi-stats"), ("Changzhi Stats@1.0.0", "changzhi-stats-1-0-0")],
+)
+def test_dataset_names_are_ckan_slugs(name: str, slug: str) -> None:
+    assert ckan.dataset_name(name) == slug
+
+
+# --- a real CKAN -------------------------------------------------------------------------------
+# CKAN 2.11.6 from .venv-ckan (made by .ci/run), PostgreSQL from the machine (pg_ctlcluster),
+# Redis from Debian, and a stand-in for Solr on 127.0.0.1 that answers CKAN's schema check and
+# accepts its index updates: search itself is not exercised. Skips where any of them is missing.
+
+CKAN = ROOT / ".venv-ckan" / "bin" / "ckan"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class _SolrStandIn(BaseHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if "schema" in self.path:
+            body, kind = b'<?xml version="1.0"?><schema name="ckan-2.11"/>', "application/xml"
+        else:
+            empty = {"numFound": 0, "start": 0, "docs": []}
+            answer = {"responseHeader": {"status": 0, "QTime": 0}, "response": empty}
+            body, kind = json.dumps(answer).encode(), "application/json"
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_GET
+
+
+def _sh(*args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False, **kwargs)
+    if check and done.returncode != 0:
+        pytest.skip(f"cannot start a CKAN here: {' '.join(args[:3])}: {done.stderr[-300:]}")
+    return done
+
+
+@pytest.fixture(scope="module")
+def real_ckan(tmp_path_factory: pytest.TempPathFactory):
+    """A running CKAN: (url, sysadmin token); everything it started is stopped afterwards."""
+    missing = [t for t in ("pg_ctlcluster", "pg_lsclusters", "redis-server") if not which(t)]
+    if not CKAN.is_file() or missing or os.geteuid() != 0:
+        pytest.skip(f"no CKAN test set-up (.venv-ckan, root, {missing or 'postgres, redis'})")
+    base = tmp_path_factory.mktemp("ckan")
+    clusters = _sh("pg_lsclusters", "-h").stdout.split()
+    if len(clusters) < 2:
+        pytest.skip("no PostgreSQL cluster")
+    started_postgres = clusters[3:4] == ["down"]  # then it is stopped again afterwards
+    if started_postgres:
+        _sh("pg_ctlcluster", clusters[0], clusters[1], "start")
+    db = f"czckan{os.getpid()}"
+    psql = ["su", "postgres", "-c"]
+    _sh(*psql, f"psql -qc \"CREATE USER {db} WITH PASSWORD '{db}'\"")
+    _sh(*psql, f"createdb -O {db} {db}")
+    redis_port, solr_port, ckan_port = _free_port(), _free_port(), _free_port()
+    redis_pid = base / "redis.pid"
+    _sh("redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--daemonize", "yes",
+        "--save", "", "--pidfile", str(redis_pid))  # fmt: skip
+    solr = ThreadingHTTPServer(("127.0.0.1", solr_port), _SolrStandIn)
+    threading.Thread(target=solr.serve_forever, daemon=True).start()
+    server = None
+    try:
+        ini = base / "ckan.ini"
+        _sh(str(CKAN), "generate", "config", str(ini))
+        settings = {
+            "sqlalchemy.url": f"postgresql://{db}:{db}@127.0.0.1/{db}",
+            "ckan.site_url": f"http://127.0.0.1:{ckan_port}",
+            "solr_url": f"http://127.0.0.1:{solr_port}/solr/ckan",
+            "ckan.redis.url": f"redis://127.0.0.1:{redis_port}/0",
+            "ckan.storage_path": str(base / "storage"),
+            "ckan.plugins": "",
+            "ckan.auth.create_unowned_dataset": "true",
+        }
+        lines = []
+        for line in ini.read_text("utf-8").splitlines():
+            key = line.split("=", 1)[0].strip()
+            lines.append(f"{key} = {settings.pop(key)}" if key in settings else line)
+        main_section = lines.index("[app:main]") + 1
+        lines[main_section:main_section] = [f"{k} = {v}" for k, v in settings.items()]
+        ini.write_text("\n".join(lines) + "\n", "utf-8")
+        run = (str(CKAN), "-c", str(ini))
+        _sh(*run, "db", "init")
+        _sh(*run, "user", "add", "admin", "email=admin@example.org", "password=Password1234x")
+        _sh(*run, "sysadmin", "add", "admin")
+        token = _sh(*run, "user", "token", "add", "admin", "ci").stdout.strip().splitlines()[-1]
+        server = subprocess.Popen(
+            [*run, "run", "--host", "127.0.0.1", "--port", str(ckan_port), "--disable-reloader"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{ckan_port}"
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{url}/api/3/action/status_show", timeout=5):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.skip("CKAN did not start within 60 s")
+        yield url, token.strip()
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(30)
+        solr.shutdown()
+        if redis_pid.is_file():
+            os.kill(int(redis_pid.read_text().strip()), signal.SIGTERM)
+        _sh(*psql, f"dropdb --if-exists {db}", check=False)
+        _sh(*psql, f"psql -qc 'DROP USER IF EXISTS {db}'", check=False)
+        if started_postgres:
+            _sh("pg_ctlcluster", clusters[0], clusters[1], "stop", check=False)
+
+
+def _show(url: str, name: str) -> dict:
+    with urllib.request.urlopen(f"{url}/api/3/action/package_show?id={name}", timeout=30) as r:
+        return json.loads(r.read())["result"]
+
+
+def test_push_to_a_real_ckan(real_ckan, releases: Path) -> None:
+    url, token = real_ckan
+    descriptor = json.loads((releases / "1.0.0" / "datapackage.json").read_text("utf-8"))
+    assert ckan.push(releases / "1.0.0", url, token).created
+    dataset = _show(url, "changzhi-stats")
+    assert dataset["title"] == descriptor["title"] and dataset["version"] == "1.0.0"
+    assert dataset["license_id"] == "cc-by"
+    extras = {e["key"]: e["value"] for e in dataset["extras"]}
+    assert extras["title_zh"] == descriptor["title_zh"]
+    assert "长治" in {t["name"] for t in dataset["tags"]}
+    expected = files(releases / "1.0.0")
+    resources = {r["name"]: r for r in dataset["resources"]}
+    assert set(resources) == {f"1.0.0/{p}" for p in expected}
+    for path, digest in expected.items():
+        assert resources[f"1.0.0/{path}"]["hash"] == f"sha256:{digest}"
+        assert resources[f"1.0.0/{path}"]["size"] == (releases / "1.0.0" / path).stat().st_size
+    # the same release again changes nothing; a new one updates the dataset and keeps the old
+    assert not ckan.push(releases / "1.0.0", url, token).changed
+    assert ckan.push(releases / "1.0.1", url, token).patched
+    dataset = _show(url, "changzhi-stats")
+    assert dataset["version"] == "1.0.1" and "revised title" in dataset["title"]
+    assert len(dataset["resources"]) == len(expected) + len(files(releases / "1.0.1"))
+    # a bad token and an unreachable portal are clean errors
+    with pytest.raises(ckan.PushFailed, match="refused the API token"):
+        ckan.push(releases / "1.0.0", url, "not-a-token", name="another-dataset")
+    with pytest.raises(ckan.PushFailed, match="cannot reach"):
+        ckan.push(releases / "1.0.0", f"http://127.0.0.1:{_free_port()}", token, timeout=5)
