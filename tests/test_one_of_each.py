@@ -103,3 +103,35 @@ def test_what_the_engine_refuses_is_no_period_anywhere() -> None:
     assert_agree(["２０２４", "2024-13", "2024-Q5", "2023-Q4/2024-Q1", "2024-02-30", "2024\n"])
     assert periods.well_formed("2024-Q9") and periods.parse("2024-Q9") is None
     assert re.search(SINGLE_PERIOD, "2024-Q9")
+
+
+# --- one bytes-and-hash check, one opener ------------------------------------------------------
+
+
+def test_one_digest_serves_integrity_publish_and_verify(tmp_path: Path) -> None:
+    import hashlib
+    import os
+
+    from changzhi_stats.package import files, integrity, paths
+
+    data = "长治,1\n".encode() * 100_000
+    target = tmp_path / "t.csv"
+    target.write_bytes(data)
+    expected = hashlib.sha256(data).hexdigest()
+    assert files.digest(target) == (len(data), expected)
+    assert files.digest(target, "md5") == (len(data), hashlib.md5(data).hexdigest())
+    assert files.digest(target, None) == (len(data), None)
+    assert files.sha256_regular(target) == expected
+    descriptor = {
+        "resources": [{"name": "t", "path": "t.csv", "bytes": 1, "hash": "sha256:" + expected}]
+    }
+    [problem] = integrity.declared_problems(descriptor, tmp_path, set())
+    assert problem.check == "byte-count"
+    os.mkfifo(tmp_path / "fifo")
+    with pytest.raises(paths.NotRegularFile):
+        files.digest(tmp_path / "fifo")
+    (tmp_path / "link").symlink_to(target)
+    assert files.digest(tmp_path / "link")[1] == expected  # a package's file may be a link
+    with pytest.raises(paths.NotRegularFile):
+        files.digest(tmp_path / "link", follow_symlinks=False)  # a release's never is
+    assert not hasattr(integrity, "_measure")
