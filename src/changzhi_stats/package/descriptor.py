@@ -25,7 +25,6 @@ from changzhi_stats.package.limits import Limits, describe_bytes, json_depth
 from changzhi_stats.package.paths import is_remote, open_regular, unsafe_reason
 from changzhi_stats.report.problems import Problem, make_problem
 
-MAX_DESCRIPTOR_BYTES = Limits().descriptor_bytes  # the default; see Limits.descriptor_bytes
 TABULAR_FORMATS = {"csv": ",", "tsv": "\t", "txt": ",", "xlsx": ","}  # xlsx: xlsxsource.py
 _FRICTIONLESS_CODES = {
     "package-error": "package-error",

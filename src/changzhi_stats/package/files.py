@@ -15,7 +15,10 @@ import os
 import stat
 from pathlib import Path, PurePosixPath
 
+from changzhi_stats.package import paths
 from changzhi_stats.package.limits import Limits, describe_bytes, json_depth
+
+CHUNK = 1 << 20
 
 
 class NotRegular(ValueError):
@@ -60,37 +63,50 @@ def link_on_the_way(root: Path, name: str) -> str | None:
 
 
 def open_regular(path: Path) -> int:
-    """A read-only descriptor of ``path``, which must be a regular file and not a symlink.
+    """A read-only descriptor of ``path``, a regular file and not a symlink.
 
-    ``O_NOFOLLOW`` refuses a link and ``O_NONBLOCK`` keeps a FIFO from blocking the open; the
-    type is then checked on the opened file itself (no race between a check and the open).
+    Kept only for ``release/verify.py`` until it calls :func:`paths.open_regular` (with
+    ``follow_symlinks=False``) itself: the one opener is ``paths.open_regular``.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        if os.path.islink(path):
-            raise NotRegular(f"{path}: a symlink, never followed") from None
-        raise exc
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        raise NotRegular(f"{path}: a {kind_of(mode)}, not a regular file")
-    return fd
+        handle = paths.open_regular(path, "rb", follow_symlinks=False)
+    except paths.NotRegularFile as exc:
+        raise NotRegular(f"{path}: {exc.strerror}") from None
+    with handle:
+        return os.dup(handle.fileno())
+
+
+def digest(
+    path: Path, algorithm: str | None = "sha256", *, follow_symlinks: bool = True
+) -> tuple[int, str | None]:
+    """The size of a regular file and (if ``algorithm``, a :mod:`hashlib` name) its hex digest,
+    read 1 MiB at a time: the one bytes-and-hash check (declared ``bytes``/``hash``, a release's
+    checksums). A FIFO or a device is refused, never waited on."""
+    hasher = hashlib.new(algorithm) if algorithm else None
+    size = 0
+    with paths.open_regular(path, "rb", follow_symlinks=follow_symlinks) as handle:
+        if hasher is None:
+            return os.fstat(handle.fileno()).st_size, None
+        while chunk := handle.read(CHUNK):
+            hasher.update(chunk)  # releases the GIL on large chunks
+            size += len(chunk)
+    return size, hasher.hexdigest()
 
 
 def sha256_regular(path: Path) -> str:
     """The sha256 of a regular file (never of what a symlink points to)."""
-    digest = hashlib.sha256()
-    with os.fdopen(open_regular(path), "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    hex_digest = digest(path, "sha256", follow_symlinks=False)[1]
+    assert hex_digest is not None
+    return hex_digest
 
 
 def read_bytes(path: Path, most: int) -> bytes:
     """At most ``most`` bytes of a regular file; ``ValueError`` when it holds more."""
-    with os.fdopen(open_regular(path), "rb") as handle:
+    try:
+        handle = paths.open_regular(path, "rb", follow_symlinks=False)
+    except paths.NotRegularFile as exc:
+        raise NotRegular(f"{path}: {exc.strerror}") from None
+    with handle:
         data = handle.read(most + 1)
     if len(data) > most:
         raise ValueError(f"{path.name}: larger than {describe_bytes(most)}")

@@ -14,13 +14,12 @@ reports one it cannot compute.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
-from changzhi_stats.package.paths import is_remote, open_regular, unsafe_reason
+from changzhi_stats.package import files
+from changzhi_stats.package.paths import is_remote, unsafe_reason
 from changzhi_stats.report.problems import Problem, make_problem
 
-CHUNK = 1 << 20
 # the algorithms hashlib computes everywhere, by their names without case, dash or underscore
 # (sha256, SHA-256, sha3_256, sha3-256)
 ALGORITHMS = {name.replace("_", ""): name for name in hashlib.algorithms_guaranteed}
@@ -65,7 +64,7 @@ def _resource_problems(resource: dict, name: str, base: Path, quiet: bool) -> li
         problems.append(make_problem("resource-error", resource=name, note=note))
     file = base / path
     try:
-        size, digest = _measure(file, algorithm)
+        size, digest = files.digest(file, algorithm)
     except OSError as exc:
         if not quiet:
             note = (
@@ -103,16 +102,3 @@ def _parse(declared: str) -> tuple[str | None, str]:
     if name in _NO_LENGTH:
         name = None
     return name, value.strip()
-
-
-def _measure(file: Path, algorithm: str | None) -> tuple[int, str | None]:
-    """The file's size and (if ``algorithm``) its hex digest, reading it 1 MiB at a time."""
-    digest = hashlib.new(algorithm) if algorithm else None
-    size = 0
-    with open_regular(file, "rb") as handle:  # a FIFO is refused, not waited on
-        if digest is None:
-            return os.fstat(handle.fileno()).st_size, None
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)  # releases the GIL on large chunks
-            size += len(chunk)
-    return size, digest.hexdigest()

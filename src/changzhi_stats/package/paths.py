@@ -134,11 +134,3 @@ def open_regular(
     except BaseException:
         os.close(fd)
         raise
-
-
-def check_regular(path: str | os.PathLike) -> None:
-    """Raise :class:`NotRegularFile` unless ``path`` (followed through symlinks) is a regular
-    file; for readers that take a path, not a file object. Absent: ``FileNotFoundError``."""
-    info = os.stat(path)
-    if not stat.S_ISREG(info.st_mode):
-        raise NotRegularFile(path, _kind(info.st_mode))

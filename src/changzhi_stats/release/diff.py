@@ -9,10 +9,15 @@ metadata alone is a *patch*.
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
+import numpy as np
 import polars as pl
 
 from changzhi_stats import arguments
@@ -22,7 +27,7 @@ from changzhi_stats.report import catalogue
 from changzhi_stats.report.problems import Findings
 from changzhi_stats.rules.tableschema import key_fields
 from changzhi_stats.sources import xlsx as xlsxsource
-from changzhi_stats.sources.text import ROW
+from changzhi_stats.sources.text import column, compact
 
 BUMPS = ("major", "minor", "patch")
 NUMERIC = {"number", "integer", "year"}
@@ -402,54 +407,82 @@ def _field_metadata(name: str, old: dict, new: dict) -> list[dict]:
     return changes
 
 
-def read_table(spec: ResourceSpec) -> pl.DataFrame:
-    """Every cell as text, missing values (the schema's ``missingValues``) as null.
+class _Reader:
+    """One table read in batches of text cells named by its header, missing values as null.
 
     Read through the reader validation uses, so the package's encoding, dialect and
-    compression apply alike (a GB18030 or ``;``-delimited table diffs as it validates).
+    compression apply alike (a GB18030 or ``;``-delimited table diffs as it validates). A
+    repeated header name keeps its first column only.
     """
-    quiet = Findings(1)  # the first problem of each kind: enough to say why a read failed
-    source = xlsxsource.open_source(spec, quiet)
-    if not source.readable:
-        why = next((p.message for p in quiet.kept() if p.check in _UNREADABLE), "unreadable")
-        raise PackageUnreadable(f"{spec.path}: cannot read {spec.name!r}: {why}")
-    labels = source.labels or [
-        f.get("name") for f in spec.schema.get("fields") or [] if isinstance(f, dict)
-    ]
-    names = [
-        label if isinstance(label, str) and label else f"column{i + 1}"
-        for i, label in enumerate((list(labels) + [None] * source.width)[: source.width])
-    ]
-    frames = [frame.drop(ROW) for frame in source.batches(quiet)]
-    broken = [p.message for p in quiet.kept() if p.check in _UNREADABLE]
-    if broken:
-        raise PackageUnreadable(f"{spec.path}: cannot read {spec.name!r}: {broken[0]}")
-    if not frames:
-        return pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in dict.fromkeys(names)})
-    frame = pl.concat(frames)
-    renamed = dict(zip(frame.columns, names, strict=True))
-    seen: set[str] = set()
-    keep = []
-    for column, name in renamed.items():  # a repeated header name: its first column only
-        if name not in seen:
-            seen.add(name)
-            keep.append(column)
-    return (
-        frame.select(keep)
-        .rename({c: renamed[c] for c in keep})
-        .with_columns(pl.all().cast(pl.String))
-    )
+
+    def __init__(self, spec: ResourceSpec) -> None:
+        self.spec = spec
+        self.quiet = Findings(1)  # the first problem of each kind: enough to say why it failed
+        self.source = xlsxsource.open_source(spec, self.quiet)
+        if not self.source.readable:
+            self._refuse(next(self._broken(), "unreadable"))
+        source = self.source
+        labels = source.labels or [
+            f.get("name") for f in spec.schema.get("fields") or [] if isinstance(f, dict)
+        ]
+        names = [
+            label if isinstance(label, str) and label else f"column{i + 1}"
+            for i, label in enumerate((list(labels) + [None] * source.width)[: source.width])
+        ]
+        first = {name: i for i, name in reversed(list(enumerate(names)))}
+        # a repeated header name: its first column only
+        self.renamed = {column(i): name for name, i in sorted(first.items(), key=lambda x: x[1])}
+        self.columns = list(self.renamed.values())
+
+    def _broken(self) -> Iterator[str]:
+        return (p.message for p in self.quiet.kept() if p.check in _UNREADABLE)
+
+    def _refuse(self, why: str) -> NoReturn:
+        raise PackageUnreadable(f"{self.spec.path}: cannot read {self.spec.name!r}: {why}")
+
+    def batches(self) -> Iterator[pl.DataFrame]:
+        """The table in batches; raises :class:`PackageUnreadable` once a read fails."""
+        source, self.source = self.source, None
+        if source is None:  # a second pass: the table opened again
+            source = xlsxsource.open_source(self.spec, self.quiet)
+        for frame in source.batches(self.quiet):
+            yield frame.select(list(self.renamed)).rename(self.renamed).cast(pl.String)
+        broken = next(self._broken(), None)
+        if broken is not None:
+            self._refuse(broken)
+
+    def empty(self) -> pl.DataFrame:
+        return pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in self.columns})
+
+
+def read_table(spec: ResourceSpec) -> pl.DataFrame:
+    """The whole table, every cell as text (for small tables and tests; :func:`compare`
+    streams)."""
+    reader = _Reader(spec)
+    frames = list(reader.batches())
+    return pl.concat(frames) if frames else reader.empty()
 
 
 _UNREADABLE = {"source-error", "limit-exceeded"}
 
 
 def _row_changes(old: ResourceSpec, new: ResourceSpec) -> TableChanges:
-    a, b = read_table(old), read_table(new)
+    """Rows added, removed and revised, in bounded memory.
+
+    A first pass over each table keeps two 64-bit hashes a row (16 bytes): of its key and of
+    its other cells (numbers as numbers). The keys whose hashes differ between the two sides
+    (and the keys repeated on either side) are the candidates; a second pass keeps only their
+    rows, which are compared exactly as whole tables would be. A hash collision costs only a
+    row re-read; a change is missed only if two different rows of the same key hash alike.
+    """
+    a, b = _Reader(old), _Reader(new)
     common = [c for c in b.columns if c in a.columns]
     key = list(key_fields(new.schema.get("primaryKey")))
     types = {f["name"]: f.get("type", "string") for f in _fields(new.schema)}
     if not common:
+        for reader in (a, b):
+            for _ in reader.batches():  # read to the end: an unreadable table is still an error
+                pass
         return TableChanges(None)
     if (
         not key
@@ -457,13 +490,21 @@ def _row_changes(old: ResourceSpec, new: ResourceSpec) -> TableChanges:
         or not (set(key) <= set(common))
     ):
         # no usable key: whole rows (over the shared columns) are added or removed
-        a2, b2 = a.select(common), b.select(common)
+        key_hash = _hash([pl.col(c) for c in common])
+        row_hash = _hash([pl.col(c) for c in common], seed=len(common))
+        wanted = _differing(_hashes(a, key_hash, row_hash), _hashes(b, key_hash, row_hash))
+        a2, b2 = _candidates(a, key_hash, wanted), _candidates(b, key_hash, wanted)
+        a2, b2 = a2.select(common), b2.select(common)
         added = b2.join(a2, on=common, how="anti", nulls_equal=True).sort(common)
         removed = a2.join(b2, on=common, how="anti", nulls_equal=True).sort(common)
         return TableChanges(None, added.to_dicts(), removed.to_dicts())
+    values = [c for c in common if c not in key]
+    key_hash = _hash([pl.col(c) for c in key])
+    row_hash = _hash([_comparable(c, types.get(c, "string")) for c in values], seed=len(key))
+    wanted = _differing(_hashes(a, key_hash, row_hash), _hashes(b, key_hash, row_hash))
+    a, b = _candidates(a, key_hash, wanted), _candidates(b, key_hash, wanted)
     added = b.join(a, on=key, how="anti", nulls_equal=True).sort(key)
     removed = a.join(b, on=key, how="anti", nulls_equal=True).sort(key)
-    values = [c for c in common if c not in key]
     joined = (
         a.select(common)
         .join(b.select(common), on=key, how="inner", suffix="__new", nulls_equal=True)
@@ -487,6 +528,67 @@ def _row_changes(old: ResourceSpec, new: ResourceSpec) -> TableChanges:
                 }
             )
     return TableChanges(key, added.to_dicts(), removed.to_dicts(), revised)
+
+
+def _hashes(reader: _Reader, key_hash: pl.Expr, row_hash: pl.Expr) -> tuple[np.ndarray, ...]:
+    """Per row, the hash of its key and of the rest, sorted by key hash (16 bytes a row)."""
+    keys, rows = [], []
+    for frame in reader.batches():
+        hashed = frame.select(key_hash.alias("k"), row_hash.alias("r"))
+        keys.append(hashed["k"].to_numpy())
+        rows.append(hashed["r"].to_numpy())
+    k = np.concatenate(keys) if keys else np.empty(0, dtype=np.uint64)
+    del keys
+    r = np.concatenate(rows) if rows else np.empty(0, dtype=np.uint64)
+    del rows
+    order = np.argsort(k, kind="stable")
+    return k[order], r[order]
+
+
+def _differing(old: tuple[np.ndarray, ...], new: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Key hashes on one side only, repeated on either side, or whose rows differ."""
+    (ok, orow), (nk, nrow) = old, new
+    o_keys, o_first, o_count = np.unique(ok, return_index=True, return_counts=True)
+    n_keys, n_first, n_count = np.unique(nk, return_index=True, return_counts=True)
+    both, oi, ni = np.intersect1d(o_keys, n_keys, assume_unique=True, return_indices=True)
+    changed = (o_count[oi] > 1) | (n_count[ni] > 1) | (orow[o_first[oi]] != nrow[n_first[ni]])
+    return np.concatenate(
+        [
+            np.setdiff1d(o_keys, both, assume_unique=True),
+            np.setdiff1d(n_keys, both, assume_unique=True),
+            both[changed],
+        ]
+    )
+
+
+def _candidates(reader: _Reader, key_hash: pl.Expr, wanted: np.ndarray) -> pl.DataFrame:
+    """The rows whose key hash is wanted, on a second pass (none when nothing is wanted)."""
+    if not len(wanted):
+        return reader.empty()
+    chosen = pl.Series(wanted, dtype=pl.UInt64).implode()
+    frames = [compact(frame.filter(key_hash.is_in(chosen))) for frame in reader.batches()]
+    return pl.concat(frames) if frames else reader.empty()
+
+
+def _hash(columns: list[pl.Expr], seed: int = 0) -> pl.Expr:
+    """A 64-bit hash of several columns together (each hashed with its own seed, xor-ed)."""
+    if not columns:
+        return pl.lit(0, dtype=pl.UInt64)
+    hashes = [value.hash(seed=seed + number + 1) for number, value in enumerate(columns)]
+    return functools.reduce(operator.xor, hashes)
+
+
+def _comparable(name: str, kind: str) -> pl.Expr:
+    """A cell as :func:`_differs` compares it: numbers as numbers (``12.50`` is ``12.5``)."""
+    cell = pl.col(name)
+    if kind not in NUMERIC:
+        return cell
+    number = cell.str.strip_chars().cast(pl.Float64, strict=False)
+    return (
+        pl.when(number.is_not_null())
+        .then(pl.concat_str(pl.lit("\x00"), number.cast(pl.String)))
+        .otherwise(cell)
+    )
 
 
 def _differs(name: str, kind: str) -> pl.Expr:

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 from changzhi_stats.engines.polars.enrich import Loaded
+from changzhi_stats.rules import periods
 
 PAGE_FILE = "index.html"
 MAX_ROWS = 5000  # observations shown on the page; the files hold them all
@@ -96,31 +97,34 @@ def figure(value: str, unit: str, multiplier: object, comparator: str, units: di
 
 def period_text(period: str) -> str:
     """``2024-Q1/2024-Q3`` → ``2024年前三季度``; falls back to the code itself."""
-    if "/" in period:
-        start, _, end = period.partition("/")
-        m = re.fullmatch(r"(\d{4})-Q([1-4])", start), re.fullmatch(r"(\d{4})-Q([1-4])", end)
-        if all(m) and m[0][1] == m[1][1]:
-            a, b = int(m[0][2]), int(m[1][2])
-            return f"{m[0][1]}年前{_CN[b]}季度" if a == 1 else f"{m[0][1]}年第{a}—{b}季度"
-        m = re.fullmatch(r"(\d{4})-(\d\d)", start), re.fullmatch(r"(\d{4})-(\d\d)", end)
-        if all(m) and m[0][1] == m[1][1]:
-            return f"{m[0][1]}年{int(m[0][2])}—{int(m[1][2])}月"
-        m = (
-            re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)", start),
-            re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)", end),
-        )
-        if all(m):
-            return f"{period_text(start)}—{period_text(end)}"
+    parsed = periods.parse(period)
+    if parsed is None:
         return period
-    if m := re.fullmatch(r"(\d{4})", period):
-        return f"{m[1]}年"
-    if m := re.fullmatch(r"(\d{4})-Q([1-4])", period):
-        return f"{m[1]}年第{_CN[int(m[2])]}季度"
-    if m := re.fullmatch(r"(\d{4})-(\d\d)", period):
-        return f"{m[1]}年{int(m[2])}月"
-    if m := re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)", period):
-        return f"{m[1]}年{int(m[2])}月{int(m[3])}日"
+    start, end = parsed.start, parsed.end
+    if not parsed.interval:
+        return _single_text(start)
+    if parsed.grain == "quarter":
+        a, b = _quarter(start), _quarter(end)
+        return f"{start.text[:4]}年前{_CN[b]}季度" if a == 1 else f"{start.text[:4]}年第{a}—{b}季度"
+    if parsed.grain == "month":
+        return f"{start.text[:4]}年{start.first.month}—{end.first.month}月"
+    if parsed.grain == "day":
+        return f"{_single_text(start)}—{_single_text(end)}"
     return period
+
+
+def _quarter(span: periods.Span) -> int:
+    return (span.first.month + 2) // 3
+
+
+def _single_text(span: periods.Span) -> str:
+    if span.grain == "year":
+        return f"{span.text[:4]}年"
+    if span.grain == "quarter":
+        return f"{span.text[:4]}年第{_CN[_quarter(span)]}季度"
+    if span.grain == "month":
+        return f"{span.text[:4]}年{span.first.month}月"
+    return f"{span.text[:4]}年{span.first.month}月{span.first.day}日"
 
 
 _CN = {1: "一", 2: "二", 3: "三", 4: "四"}

@@ -9,13 +9,13 @@ Periods become SDMX time formats; a cumulative interval becomes an SDMX time ran
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from typing import BinaryIO
 
 import polars as pl
 
+from changzhi_stats.rules import periods
 from changzhi_stats.sources.text import append_csv
 
 SDMX_PATH = "data/observations.sdmx.csv"
@@ -34,9 +34,6 @@ COLUMNS = {
     "COMPARATOR": "comparator",
 }
 REQUIRED = frozenset(COLUMNS.values())
-HEADER = ["STRUCTURE", "STRUCTURE_ID", "ACTION", *COLUMNS]
-
-_SINGLE = re.compile(r"^(\d{4})(?:-Q([1-4])|-(\d{2})(?:-(\d{2}))?)?$")
 
 
 def has_observations(name: str, fields: list[str]) -> bool:
@@ -50,33 +47,17 @@ def structure_id(package_name: str | None, version: str) -> str:
     return f"{AGENCY}:{ident or 'OBSERVATIONS'}({version})"
 
 
-def _single_bounds(text: str) -> tuple[dt.date, dt.date, str]:
-    """First and last day of a single period, and its granularity."""
-    match = _SINGLE.match(text)
-    if not match:
-        raise ValueError(f"not a period: {text!r}")
-    year = int(match[1])
-    if match[2]:
-        quarter = int(match[2])
-        first_month, last_month = 3 * quarter - 2, 3 * quarter
-        last_day = calendar.monthrange(year, last_month)[1]
-        return dt.date(year, first_month, 1), dt.date(year, last_month, last_day), "quarter"
-    if match[4]:
-        day = dt.date(year, int(match[3]), int(match[4]))
-        return day, day, "day"
-    if match[3]:
-        month = int(match[3])
-        last_day = calendar.monthrange(year, month)[1]
-        return dt.date(year, month, 1), dt.date(year, month, last_day), "month"
-    return dt.date(year, 1, 1), dt.date(year, 12, 31), "year"
+def _parsed(period: str) -> periods.Period:
+    parsed = periods.parse(period)
+    if parsed is None:
+        raise ValueError(f"not a period: {period!r}")
+    return parsed
 
 
 def period_bounds(period: str) -> tuple[dt.date, dt.date]:
     """The first and last calendar day a period (single or cumulative interval) covers."""
-    start, _, end = period.partition("/")
-    first, _, _ = _single_bounds(start)
-    _, last, _ = _single_bounds(end or start)
-    return first, last
+    parsed = _parsed(period)
+    return parsed.first, parsed.last
 
 
 def sdmx_time_period(period: str) -> str:
@@ -86,17 +67,13 @@ def sdmx_time_period(period: str) -> str:
     cumulative interval becomes a time range: its start date and an ISO 8601 duration in the
     interval's own unit (months for months and quarters, days for days, years for years).
     """
-    if "/" not in period:
-        _single_bounds(period)  # raises on anything that is not a period
+    parsed = _parsed(period)  # raises on anything that is not a period
+    if not parsed.interval:
         return period
-    start, end = period.split("/", 1)
-    first, _, grain = _single_bounds(start)
-    _, last, end_grain = _single_bounds(end)
-    if grain != end_grain or last < first:
-        raise ValueError(f"not a cumulative interval: {period!r}")
-    if grain == "day":
+    first, last = parsed.first, parsed.last
+    if parsed.grain == "day":
         return f"{first.isoformat()}/P{(last - first).days + 1}D"
-    if grain == "year":
+    if parsed.grain == "year":
         return f"{first.isoformat()}/P{last.year - first.year + 1}Y"
     months = (last.year - first.year) * 12 + last.month - first.month + 1
     return f"{first.isoformat()}/P{months}M"

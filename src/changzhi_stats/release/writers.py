@@ -24,8 +24,8 @@ from changzhi_stats.engines.polars.builders import typed_name
 from changzhi_stats.engines.polars.enrich import Loaded, lookup_table
 from changzhi_stats.errors import PublishFailed, PublishRefused
 from changzhi_stats.package.descriptor import PackageSpec
-from changzhi_stats.package.files import NotRegular, open_regular
-from changzhi_stats.package.paths import unsafe_reason
+from changzhi_stats.package.files import digest
+from changzhi_stats.package.paths import NotRegularFile, open_regular, unsafe_reason
 from changzhi_stats.release import dcat, sdmx, sdmx_structure
 from changzhi_stats.release import page as releasepage
 from changzhi_stats.sources.text import append_csv
@@ -155,14 +155,6 @@ def inside(root: Path, relative: str) -> Path:
     if real == base or os.path.commonpath([base, real]) != base:
         raise PublishFailed(f"{relative!r}: refusing to write outside the release being staged")
     return path
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class HashingFile(io.RawIOBase):
@@ -576,9 +568,9 @@ def _copy_source_texts(
         target = inside(staging, relative)
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            source = os.fdopen(open_regular(package.base / path), "rb")
-        except NotRegular as exc:
-            raise PublishRefused(f"source text {exc}; not published") from None
+            source = open_regular(package.base / path, "rb", follow_symlinks=False)
+        except NotRegularFile as exc:
+            raise PublishRefused(f"source text {path}: {exc.strerror}; not published") from None
         with source, open(target, "xb") as copy:
             shutil.copyfileobj(source, copy)
         copied.append(
@@ -598,7 +590,9 @@ def _copy_source_texts(
 
 
 def _size_and_sha256(path: Path) -> tuple[int, str]:
-    return path.stat().st_size, sha256(path)
+    size, hex_digest = digest(path)
+    assert hex_digest is not None
+    return size, hex_digest
 
 
 def _described(path: Path) -> dict:
