@@ -1,0 +1,57 @@
+"""Table Schema v1 and Data Package v2 read as the standard says (issue 15).
+
+Each test holds a form a real package uses and cz-stats once got wrong: a false finding, or a
+form silently ignored.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import places
+
+import changzhi_stats as cz
+
+# --- format "any": whatever dateutil reads, as frictionless-py --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "values"),
+    [
+        ("date", ["1993-Jan", "1880", "2020-05-30", "30 May 2020", "2020-05-30T10:00:00"]),
+        ("datetime", ["1993-Jan", "1880", "2020-05-30T02:57:37Z", "May 30 2020 10:01"]),
+        ("time", ["10:01", "10:01:02", "10am", "2020-05-30T02:57:37Z"]),
+    ],
+)
+def test_format_any_reads_what_dateutil_reads(make_package, kind, values) -> None:
+    rows = [["v"], *([v] for v in values)]
+    field = {"name": "v", "type": kind, "format": "any"}
+    folder = make_package({"t": {"data": rows, "fields": [field]}})
+    report = cz.validate(folder / "datapackage.json")
+    assert places(report) == []
+
+
+def test_format_any_still_rejects_what_is_no_date(make_package) -> None:
+    rows = [["v"], ["1993-Jan"], ["not a date"], ["2020-13-45"]]
+    field = {"name": "v", "type": "date", "format": "any"}
+    folder = make_package({"t": {"data": rows, "fields": [field]}})
+    report = cz.validate(folder / "datapackage.json")
+    assert places(report) == [("t", 3, "v", "type-error"), ("t", 4, "v", "type-error")]
+
+
+def test_format_any_constraints_compare_parsed_dates(make_package) -> None:
+    rows = [["v"], ["1993-Jan"], ["1880"]]
+    field = {"name": "v", "type": "date", "format": "any", "constraints": {"minimum": "1900"}}
+    folder = make_package({"t": {"data": rows, "fields": [field]}})
+    report = cz.validate(folder / "datapackage.json")
+    assert places(report) == [("t", 3, "v", "minimum-error")]
+
+
+# --- %z reads the UTC designator Z, as Python's strptime ----------------------------------------
+
+
+def test_percent_z_reads_the_utc_designator(make_package) -> None:
+    rows = [["v"], ["2020-05-30T02:57:37Z"], ["2020-05-30T02:57:37+0200"], ["2020-05-30T02:57:37"]]
+    field = {"name": "v", "type": "datetime", "format": "%Y-%m-%dT%H:%M:%S%z"}
+    folder = make_package({"t": {"data": rows, "fields": [field]}})
+    report = cz.validate(folder / "datapackage.json")
+    assert places(report) == [("t", 4, "v", "type-error")]
