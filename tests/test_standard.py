@@ -6,6 +6,8 @@ form silently ignored.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import places
 
@@ -55,3 +57,21 @@ def test_percent_z_reads_the_utc_designator(make_package) -> None:
     folder = make_package({"t": {"data": rows, "fields": [field]}})
     report = cz.validate(folder / "datapackage.json")
     assert places(report) == [("t", 4, "v", "type-error")]
+
+
+# --- Data Package v2 forms --------------------------------------------------------------------
+
+V2 = {"$schema": "https://datapackage.org/profiles/2.0/datapackage.json"}
+
+
+def test_missing_values_in_object_form_are_honoured(make_package) -> None:
+    rows = [["k", "v"], ["a", "1"], ["b", "n/a"], ["c", ""], ["d", "x"]]
+    folder = make_package({"t": {"data": rows, "fields": ["k", "v:integer"]}}, **V2)
+    descriptor = json.loads((folder / "datapackage.json").read_text())
+    descriptor["resources"][0]["schema"]["missingValues"] = [
+        {"value": "", "label": "empty"},
+        {"value": "n/a", "label": "not asked"},
+    ]
+    (folder / "datapackage.json").write_text(json.dumps(descriptor))
+    report = cz.validate(folder / "datapackage.json")
+    assert places(report) == [("t", 5, "v", "type-error")]
