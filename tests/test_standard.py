@@ -75,3 +75,30 @@ def test_missing_values_in_object_form_are_honoured(make_package) -> None:
     (folder / "datapackage.json").write_text(json.dumps(descriptor))
     report = cz.validate(folder / "datapackage.json")
     assert places(report) == [("t", 5, "v", "type-error")]
+
+
+def test_categories_in_object_form_are_no_schema_error(make_package) -> None:
+    field = {
+        "name": "v",
+        "type": "integer",
+        "categories": [{"value": 1, "label": "yes"}, {"value": 0, "label": "no"}],
+        "categoriesOrdered": False,
+    }
+    other = {"name": "s", "type": "string", "categories": ["a", "b"]}
+    rows = [["v", "s"], ["1", "a"], ["0", "b"]]
+    folder = make_package({"t": {"data": rows, "fields": [field, other]}}, **V2)
+    assert places(cz.validate(folder / "datapackage.json")) == []
+
+
+def test_keys_as_one_string(make_package) -> None:
+    parent = {"data": [["id"], ["a"], ["a"]], "fields": ["id"]}
+    child = {"data": [["ref"], ["a"], ["z"]], "fields": ["ref"]}
+    folder = make_package({"parent": parent, "child": child}, **V2)
+    descriptor = json.loads((folder / "datapackage.json").read_text())
+    descriptor["resources"][0]["schema"]["primaryKey"] = "id"
+    descriptor["resources"][1]["schema"]["foreignKeys"] = [
+        {"fields": "ref", "reference": {"resource": "parent", "fields": "id"}}
+    ]
+    (folder / "datapackage.json").write_text(json.dumps(descriptor))
+    found = places(cz.validate(folder / "datapackage.json"))
+    assert found == [("parent", 3, "id", "primary-key"), ("child", 3, "ref", "foreign-key")]
