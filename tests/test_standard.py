@@ -102,3 +102,62 @@ def test_keys_as_one_string(make_package) -> None:
     (folder / "datapackage.json").write_text(json.dumps(descriptor))
     found = places(cz.validate(folder / "datapackage.json"))
     assert found == [("parent", 3, "id", "primary-key"), ("child", 3, "ref", "foreign-key")]
+
+
+# --- fieldsMatch: columns matched by name, not position, unless "exact" ----------------------
+
+
+def fields_match_package(make_package, mode: str, header: list[str], required: bool = False):
+    rows = [header, *([str(n) if h == "n" else "x" for h in header] for n in range(1, 4))]
+    fields = [{"name": "k"}, {"name": "n", "type": "integer"}]
+    if required:
+        fields[0]["constraints"] = {"required": True}
+    folder = make_package({"t": {"data": rows, "fields": fields}}, **V2)
+    descriptor = json.loads((folder / "datapackage.json").read_text())
+    descriptor["resources"][0]["schema"]["fieldsMatch"] = mode
+    (folder / "datapackage.json").write_text(json.dumps(descriptor))
+    return places(cz.validate(folder / "datapackage.json"))
+
+
+@pytest.mark.parametrize("mode", ["equal", "subset", "superset", "partial"])
+def test_fields_match_reordered_columns(make_package, mode) -> None:
+    assert fields_match_package(make_package, mode, ["n", "k"]) == []
+
+
+def test_fields_match_exact_is_by_position(make_package) -> None:
+    found = fields_match_package(make_package, "exact", ["n", "k"])
+    assert ("t", 1, "k", "incorrect-label") in found
+    assert ("t", 2, "n", "type-error") in found
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("equal", [("t", 1, None, "extra-label")]),
+        ("subset", []),
+        ("superset", [("t", 1, None, "extra-label")]),
+        ("partial", []),
+    ],
+)
+def test_fields_match_extra_column(make_package, mode, expected) -> None:
+    assert fields_match_package(make_package, mode, ["n", "extra", "k"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("mode", "required", "expected"),
+    [
+        ("equal", False, [("t", 1, "k", "missing-label")]),
+        ("subset", False, [("t", 1, "k", "missing-label")]),
+        ("superset", False, []),
+        ("superset", True, [("t", 1, "k", "missing-label")]),
+        ("partial", False, []),
+        ("partial", True, [("t", 1, "k", "missing-label")]),
+    ],
+)
+def test_fields_match_absent_field(make_package, mode, required, expected) -> None:
+    assert fields_match_package(make_package, mode, ["n"], required) == expected
+
+
+def test_fields_match_partial_needs_one_match(make_package) -> None:
+    found = fields_match_package(make_package, "partial", ["a", "b"])
+    assert found == [("t", 1, "k", "missing-label"), ("t", 1, "n", "missing-label")]
