@@ -161,3 +161,23 @@ def test_fields_match_absent_field(make_package, mode, required, expected) -> No
 def test_fields_match_partial_needs_one_match(make_package) -> None:
     found = fields_match_package(make_package, "partial", ["a", "b"])
     assert found == [("t", 1, "k", "missing-label"), ("t", 1, "n", "missing-label")]
+
+
+# --- dialects the standard forbids (held by package.descriptor.dialect_fault) -----------------
+
+
+@pytest.mark.parametrize(
+    "dialect",
+    [
+        {"delimiter": "::"},
+        {"delimiter": ""},
+        {"quoteChar": "''"},
+        {"delimiter": ";", "quoteChar": ";"},
+    ],
+)
+def test_a_forbidden_dialect_is_a_finding(make_package, dialect) -> None:
+    rows = [["a", "b"], ["1", "2"]]
+    folder = make_package({"t": {"data": rows, "fields": ["a", "b"], "dialect": dialect}})
+    report = cz.validate(folder / "datapackage.json")
+    assert not report.valid
+    assert ("t", None, None, "resource-error") in places(report)
