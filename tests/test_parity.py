@@ -633,6 +633,10 @@ def test_generated_findings_are_included(
             # on some tiny tables (intended difference header-row-detection)
             dialect = {"headerRows": [1]}
             resources.append({"name": name, "path": path, "schema": schema})
+            if any(kind_of(f) == "datetime-z" for f in fields):
+                # frictionless' encoding guess takes an ASCII file with "+0200" for UTF-7 and
+                # reports an encoding-error (docs/parity.md): the encoding is stated
+                resources[-1]["encoding"] = "utf-8"
             resources[-1]["dialect"] = dialect
             if name == "t" and declared != "none":
                 content = (folder / path).read_bytes()
