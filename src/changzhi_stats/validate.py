@@ -307,7 +307,10 @@ def _open(resource: ResourceSpec, findings: Findings, limits: Limits) -> _Table 
         fields = list(
             source.labels
         )  # no schema: the header names the fields, as frictionless infers
-    if source.labels is not None:
+    by_name = _fields_match(schema) != "exact" and "schema" in resource.descriptor
+    if source.labels is not None and by_name:  # Data Package v2 fieldsMatch: see below
+        fields = _match_by_name(resource.name, source.labels, schema, findings)
+    elif source.labels is not None:
         _header_problems(resource.name, source.labels, fields, findings)
     width = min(source.width, len(fields))
     for name in dict.fromkeys(f for f in fields if not usable(f)):
@@ -317,9 +320,12 @@ def _open(resource: ResourceSpec, findings: Findings, limits: Limits) -> _Table 
         findings.add(make_problem("schema-error", resource=resource.name, note=note))
     # a repeated field name (reported by the descriptor check) is read from its first column only;
     # a name with U+0001 could meet the engine's own columns (rules.core.internal): not read
-    kept = [
-        i for i in range(width) if fields[i] and usable(fields[i]) and fields[i] not in fields[:i]
-    ]
+    seen: set[str] = set()
+    kept = []
+    for i in range(width):
+        if fields[i] and usable(fields[i]) and fields[i] not in seen:
+            kept.append(i)
+        seen.add(fields[i])
     present = {fields[i] for i in kept}
     table_plan = plan(schema, present)
     for note in table_plan.notes:
@@ -530,6 +536,68 @@ def _header_problems(
             findings.add(make_problem("incorrect-label", field=field_name, value=label, **common))
         if label is not None:
             seen.setdefault(label, i + 1)
+
+
+# --- Data Package v2 fieldsMatch: which columns are which fields ------------------------------
+# exact (the default, and Table Schema v1): by position. The others match labels to fields by
+# name and differ in what they tolerate, as frictionless-py: subset and partial allow columns the
+# schema does not declare; superset and partial allow declared fields to be absent, unless
+# required (or in the primary key).
+
+FIELDS_MATCH = ("exact", "equal", "subset", "superset", "partial")
+
+
+def _fields_match(schema: object) -> str:
+    mode = schema.get("fieldsMatch", "exact") if isinstance(schema, dict) else "exact"
+    return mode if mode in FIELDS_MATCH else "exact"  # other values: the descriptor check's
+
+
+def _match_by_name(resource: str, labels: list[str], schema: dict, findings: Findings) -> list[str]:
+    """The field name of each column (\"\" for a column no field is matched to), by label."""
+    mode = _fields_match(schema)
+    specs = fields_of(schema)
+    names = [f.get("name") for f in specs if isinstance(f.get("name"), str)]
+    declared = set(names)
+    columns: list[str] = []
+    first: dict[str, int] = {}
+    for i, label in enumerate(labels):
+        common = {"resource": resource, "row": 1, "column": i + 1}
+        if label in first:
+            findings.add(
+                make_problem(
+                    "duplicate-label", field=label, value=label, first=first[label], **common
+                )
+            )
+            columns.append("")
+            continue
+        first[label] = i + 1
+        if label in declared:
+            columns.append(label)
+            continue
+        columns.append("")
+        if mode in ("equal", "superset"):
+            findings.add(make_problem("extra-label", value=label, **common))
+    primary = set(key_fields(schema.get("primaryKey")))
+    matched = [name for name in names if name in first]
+    absent = [spec for spec in specs if spec.get("name") in declared - set(first)]
+    if mode in ("superset", "partial") and (matched or mode == "superset"):
+        absent = [spec for spec in absent if _required(spec) or spec.get("name") in primary]
+    for offset, spec in enumerate(absent):
+        findings.add(
+            make_problem(
+                "missing-label",
+                resource=resource,
+                row=1,
+                column=len(labels) + offset + 1,
+                field=spec.get("name"),
+            )
+        )
+    return columns
+
+
+def _required(spec: dict) -> bool:
+    constraints = spec.get("constraints")
+    return isinstance(constraints, dict) and constraints.get("required") is True
 
 
 def _missing_cells(table: _Table, frame: pl.DataFrame, findings: Findings) -> dict[str, set[int]]:

@@ -60,12 +60,19 @@ def key_fields(value: object) -> tuple[str, ...]:
 
 
 def missing_values(schema: dict) -> list[str]:
-    """The schema's missingValues: its strings (anything else is the descriptor check's to
-    report, and is not taken as a missing value: ``null`` must not make "None" missing)."""
+    """The schema's missingValues: its strings, and the ``value`` of each object entry (Data
+    Package v2: ``{"value": "", "label": "not asked"}``); anything else is the descriptor check's
+    to report, and is not taken as a missing value: ``null`` must not make "None" missing."""
     values = schema.get("missingValues", list(DEFAULT_MISSING))
     if not isinstance(values, list):
         return list(DEFAULT_MISSING)
-    return [v for v in values if isinstance(v, str)]
+    strings = []
+    for value in values:
+        if isinstance(value, dict):
+            value = value.get("value")
+        if isinstance(value, str):
+            strings.append(value)
+    return strings
 
 
 def plan(

@@ -67,6 +67,49 @@ class _Restart(Exception):
         self.decoded = decoded
 
 
+class _InvalidRows:
+    """pyarrow's invalid-row handler: notes each row of the wrong width as (number, text).
+
+    pyarrow decodes a row's bytes as UTF-8 *before* calling the handler; bytes that are not UTF-8
+    raise there, inside pyarrow, which reports the error through ``sys.unraisablehook`` (an
+    "Exception ignored" traceback on stderr) and then fails the read with a parse error, which
+    re-reads the file decoded (see ``_unreadable``). :func:`_quiet_unraisable` keeps that one
+    expected error off stderr; every other unraisable error still goes to the hook before it.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, str]] = []
+
+    def __call__(self, row) -> str:
+        try:
+            self.rows.append((row.number if row.number is not None else -1, str(row.text)))
+        except Exception:  # never raise into pyarrow: the row is then a parse error, re-read
+            return "error"
+        return "skip"
+
+
+_HOOK_LOCK = threading.Lock()
+
+
+def _quiet_unraisable() -> None:
+    """Install (once) a ``sys.unraisablehook`` that drops pyarrow's decode errors of rows that
+    are not UTF-8, raised before an :class:`_InvalidRows` handler is called."""
+    with _HOOK_LOCK:
+        if getattr(sys.unraisablehook, "_changzhi_stats", False):
+            return
+        before = sys.unraisablehook
+
+        def hook(unraisable) -> None:
+            if isinstance(unraisable.object, _InvalidRows) and issubclass(
+                unraisable.exc_type, UnicodeError
+            ):
+                return  # expected: the read fails with a parse error and is re-read decoded
+            before(unraisable)
+
+        hook._changzhi_stats = True  # type: ignore[attr-defined]
+        sys.unraisablehook = hook
+
+
 class CsvSource(TableSource):
     """One CSV resource: its header, then its rows batch by batch (see :meth:`batches`)."""
 
@@ -204,12 +247,9 @@ class CsvSource(TableSource):
     def _batches(
         self, source: _Paced, findings: Findings, *, decoded: bool, after: int
     ) -> Iterator[pl.DataFrame]:
-        invalid: list[tuple[int, str]] = []
-
-        def handler(row) -> str:
-            invalid.append((row.number if row.number is not None else -1, row.text))
-            return "skip"
-
+        handler = _InvalidRows()
+        invalid = handler.rows
+        _quiet_unraisable()
         try:
             reader = self._reader(source, handler)
         except (pa.ArrowInvalid, OSError) as exc:

@@ -13,8 +13,10 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 import polars as pl
+from dateutil import parser as dateutil_parser
 
 from changzhi_stats.rules.tableschema import FieldTypeError
 
@@ -33,7 +35,10 @@ UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F
 ISO_DATETIME = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
 )
-ANY_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y%m%d")
+# ``format: any`` reads what dateutil reads, as frictionless-py does; parts a cell leaves out
+# come from this default (frictionless takes today's date: a fixed day keeps runs reproducible).
+ANY_DEFAULT = dt.datetime(dt.date.today().year, 1, 1)
+ANY_MAX_LENGTH = 100  # longer text is no date; dateutil's time grows with the text
 SUPPORTED = {
     "string", "number", "integer", "boolean", "date", "time", "datetime", "year", "yearmonth",
     "duration", "geopoint", "geojson", "object", "array", "any",
@@ -147,31 +152,67 @@ def _date(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
         iso = raw.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
         return pl.when(iso).then(raw.str.to_date("%Y-%m-%d", strict=False))
     if fmt == "any":
-        tries = [raw.str.to_date(f, strict=False) for f in ANY_DATE_FORMATS]
-        tries.append((raw + "-01").str.to_date("%Y-%m-%d", strict=False))
-        tries.append(raw.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
-        return pl.coalesce(tries)
+        return raw.map_elements(_any_date, return_dtype=pl.Date, skip_nulls=True)
     _check_format(fmt, lambda s: s.str.to_date(fmt, strict=False))
-    return raw.str.to_date(fmt, strict=False)
+    return _utc_designator(raw, fmt).str.to_date(fmt, strict=False)
 
 
 def _time(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
-    if fmt in ("default", "any"):
+    if fmt == "default":
         ok = raw.str.contains(r"^[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?$")
         return pl.when(ok).then(raw.str.slice(0, 8).str.to_time("%H:%M:%S", strict=False))
+    if fmt == "any":
+        return raw.map_elements(_any_time, return_dtype=pl.Time, skip_nulls=True)
     _check_format(fmt, lambda s: s.str.to_time(fmt, strict=False))
-    return raw.str.to_time(fmt, strict=False)
+    return _utc_designator(raw, fmt).str.to_time(fmt, strict=False)
 
 
 def _datetime(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
-    if fmt in ("default", "any"):
+    if fmt == "default":
         ok = raw.str.contains(ISO_DATETIME)
-        if fmt == "any":
-            ok = ok | raw.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}")
         head = raw.str.slice(0, 19).str.replace(" ", "T")
         return pl.when(ok).then(head.str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False))
+    if fmt == "any":
+        return raw.map_elements(_any_datetime, return_dtype=pl.Datetime("us"), skip_nulls=True)
     _check_format(fmt, lambda s: s.str.to_datetime(fmt, strict=False))
-    return raw.str.to_datetime(fmt, strict=False)
+    return _utc_designator(raw, fmt).str.to_datetime(fmt, strict=False)
+
+
+def _utc_designator(raw: pl.Expr, fmt: str) -> pl.Expr:
+    """Python's ``strptime`` (and so Table Schema, and frictionless-py) reads ``Z`` for ``%z``;
+    polars does not: a ``Z`` that closes the cell is written ``+0000`` for it."""
+    if fmt.endswith("%z") and not fmt.endswith("%%z"):
+        return raw.str.replace(r"Z$", "+0000")
+    return raw
+
+
+@lru_cache(maxsize=4096)
+def _dateutil(value: str) -> dt.datetime | None:
+    if len(value) > ANY_MAX_LENGTH:
+        return None
+    try:
+        return dateutil_parser.parse(value, default=ANY_DEFAULT)
+    except Exception:  # dateutil raises ParserError, OverflowError, and others
+        return None
+
+
+def _any_date(value: str) -> dt.date | None:
+    parsed_value = _dateutil(value)
+    return None if parsed_value is None else parsed_value.date()
+
+
+def _any_time(value: str) -> dt.time | None:
+    parsed_value = _dateutil(value)
+    return None if parsed_value is None else parsed_value.time()
+
+
+def _any_datetime(value: str) -> dt.datetime | None:
+    parsed_value = _dateutil(value)
+    if parsed_value is None:
+        return None
+    if parsed_value.tzinfo is not None:  # as the default format: the wall-clock time
+        parsed_value = parsed_value.replace(tzinfo=None)
+    return parsed_value
 
 
 def _year(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
