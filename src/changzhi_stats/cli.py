@@ -200,7 +200,8 @@ def validate(
     max_errors: int,
     **options,
 ) -> None:
-    """Check DATAPACKAGE (default: the bundled Changzhi package) down to the cell.
+    """Check DATAPACKAGE down to the cell (default: ./datapackage.json when the current
+    folder has one, else the bundled Changzhi package); the verdict names the package.
 
     Exit 0 valid, 1 invalid, 2 the package could not be read at all.
     """
@@ -265,6 +266,10 @@ def publish(
 ) -> None:
     """Validate DATAPACKAGE and publish it as an immutable release in OUT/VERSION.
 
+    DATAPACKAGE defaults to ./datapackage.json when the current folder has one, else the
+    bundled Changzhi package. Refused: errors, no title or licence, or an OUT that holds
+    another package's series.
+
     Exit 0 published, 1 refused (invalid data, version exists or not newer), 2 unreadable.
     """
     limits = _limits(options)
@@ -285,7 +290,8 @@ def publish(
         _echo(json.dumps(release.to_dict(), ensure_ascii=False, indent=2))
     else:
         _echo(
-            f"published {release.version} to {release.path} ({len(release.files)} files); "
+            f"published {release.version} of {release.package} to {release.path} "
+            f"({len(release.files)} files); "
             f"datapackage.json sha256 {release.datapackage_sha256}"
         )
         if release.report.warning_count:

@@ -91,6 +91,19 @@ def bundled_package_path() -> Path:
     return Path(__file__).resolve().parents[3] / "datapackage" / "datapackage.json"
 
 
+def default_package_path() -> Path:
+    """The package a command checks when given none: ``./datapackage.json`` when the current
+    folder has one (even a broken one: it is then reported, never silently swapped for
+    another), else the bundled Changzhi package."""
+    try:
+        here = Path.cwd() / "datapackage.json"
+        if here.exists() or here.is_symlink():
+            return here
+    except OSError:  # a removed or unreadable current folder: no package we can read
+        pass
+    return bundled_package_path()
+
+
 def bundled_schemas_path() -> Path:
     shipped = Path(str(importlib_resources.files("changzhi_stats") / "data" / "schemas"))
     if shipped.is_dir():
@@ -104,7 +117,7 @@ def load_package(
     limits: Limits | None = None,
     allow_remote: bool = False,
 ) -> PackageSpec:
-    """Resolve ``source`` (a descriptor, its folder, or None for the bundled package).
+    """Resolve ``source`` (a descriptor, its folder, or None: see :func:`default_package_path`).
 
     ``limits`` bounds what is read (default: :class:`Limits`). ``allow_remote`` lets URLs
     through the path check; fetching them is not supported yet, so they are reported as
@@ -112,7 +125,7 @@ def load_package(
     """
     limits = limits or Limits()
     if source is None:
-        path = bundled_package_path()
+        path = default_package_path()
     else:
         text = str(source)
         if is_remote(text):

@@ -45,9 +45,11 @@ class Release:
     report: Report
     changes: dict | None = None  # the summary of changes.json (see index.json)
     notes: tuple[str, ...] = ()  # damaged earlier releases left out of index.json, catalog.jsonld
+    package: str | None = None  # the datapackage.json that was published
 
     def to_dict(self) -> dict:
         result = {
+            "package": self.package,
             "version": self.version,
             "path": str(self.path),
             "files": list(self.files),
@@ -290,7 +292,16 @@ def _stage_and_rename(
             f"could not be updated ({exc.strerror or exc}); the next publish rebuilds them"
         ) from None
     summary = _summary(changes_dict)
-    return Release(version, out / version, tuple(files), digest, report, summary, tuple(notes))
+    return Release(
+        version,
+        out / version,
+        tuple(files),
+        digest,
+        report,
+        summary,
+        tuple(notes),
+        str(package.descriptor_path),
+    )
 
 
 def _refuse_unless_verified(staging: Path, version: str, digests: dict[str, str]) -> None:
