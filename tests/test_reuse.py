@@ -105,3 +105,63 @@ def test_the_readme_of_init_gives_commands_that_work_where_they_are_run(
     result = run("validate")
     assert result.exit_code == 1
     assert str(city / "datapackage.json") in result.stdout
+
+
+# --- 5. one series per releases folder -----------------------------------------------------
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, bytes | None]]:
+    return {
+        str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes() if p.is_file() else None)
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def _another_city(package_copy: Path, name: str = "another-city") -> Path:
+    descriptor = json.loads((package_copy / "datapackage.json").read_text("utf-8"))
+    descriptor.update(name=name, version="1.1.0")
+    (package_copy / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False))
+    return package_copy
+
+
+@pytest.mark.parametrize("bump", [None, "auto", "minor"])
+def test_publish_refuses_another_packages_series_and_touches_nothing(
+    bundled: Path, package_copy: Path, tmp_path: Path, bump: str | None
+) -> None:
+    out = tmp_path / "releases"
+    cz.publish(bundled, out=out)
+    other = _another_city(package_copy)
+    before = _snapshot(out)
+    with pytest.raises(cz.PublishRefused) as caught:
+        cz.publish(other, out=out, bump=bump)
+    message = str(caught.value)
+    assert "'changzhi-stats'" in message and "'another-city'" in message
+    assert _snapshot(out) == before
+    args = ["publish", str(other), "--out", str(out)] + (["--bump", bump] if bump else [])
+    result = run(*args)
+    assert result.exit_code == 1
+    assert "another-city" in result.output and "changzhi-stats" in result.output
+    assert _snapshot(out) == before
+
+
+def test_the_series_is_read_from_the_latest_release_when_index_json_is_gone(
+    bundled: Path, package_copy: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "releases"
+    cz.publish(bundled, out=out)
+    (out / "index.json").unlink()
+    with pytest.raises(cz.PublishRefused, match="another-city"):
+        cz.publish(_another_city(package_copy), out=out)
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "1.0.0",
+        "catalog.jsonld",
+    ]
+
+
+def test_the_same_series_goes_on(bundled: Path, package_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "releases"
+    cz.publish(bundled, out=out)
+    release = cz.publish(_another_city(package_copy, "changzhi-stats"), out=out)
+    assert release.version == "1.1.0"
+    index = json.loads((out / "index.json").read_text("utf-8"))
+    assert index["name"] == "changzhi-stats"

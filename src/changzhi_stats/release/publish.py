@@ -109,6 +109,7 @@ def publish(
             f"{package.descriptor_path}: not published: {report.errors[0].message}", report
         )
     out = Path(out)
+    _refuse_another_series(out, package)  # before a bump compares it with another package
     previous: tuple[str, Diff] | None = None
     if bump is not None:
         if version is not None:
@@ -134,6 +135,7 @@ def publish(
     try:
         with _locked(out):
             _refuse_unless_newer(out, version)
+            _refuse_another_series(out, package)
             _clear_stale_staging(out)
             release = _stage_and_rename(
                 package, out, version, created, max_errors, progress, previous, base_url
@@ -367,6 +369,40 @@ def _refuse_unless_newer(out: Path, version: str) -> None:
     if existing and _version_key(version) < _version_key(existing[0]):
         raise PublishRefused(
             f"version {version} is not newer than the latest release {existing[0]}"
+        )
+
+
+def series_name(out: Path) -> tuple[bool, object]:
+    """(known, name) of the series ``out`` holds: ``index.json``'s ``name``, else the name in
+    the latest release's ``datapackage.json``; (False, None) for a new or unreadable folder."""
+    try:
+        index = read_json(out / "index.json")
+        if isinstance(index, dict) and "name" in index:
+            return True, index["name"]
+    except (OSError, ValueError, TypeError):
+        pass  # missing or damaged: the releases say
+    try:
+        for version in published_versions(out):
+            try:
+                descriptor = read_json(out / version / "datapackage.json")
+            except (OSError, ValueError, TypeError):
+                continue  # a damaged release: the one before it says
+            if isinstance(descriptor, dict):
+                return True, descriptor.get("name")
+    except OSError:
+        pass
+    return False, None
+
+
+def _refuse_another_series(out: Path, package: PackageSpec) -> None:
+    """One series per releases folder: another package's releases are never continued."""
+    known, held = series_name(out)
+    name = package.descriptor.get("name")
+    if known and held != name:
+        raise PublishRefused(
+            f"{out} holds the releases of the package {held!r}; {package.descriptor_path} is "
+            f"the package {name!r}: not published; give another --out for it (one releases "
+            "folder per package)"
         )
 
 
