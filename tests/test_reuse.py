@@ -165,3 +165,105 @@ def test_the_same_series_goes_on(bundled: Path, package_copy: Path, tmp_path: Pa
     assert release.version == "1.1.0"
     index = json.loads((out / "index.json").read_text("utf-8"))
     assert index["name"] == "changzhi-stats"
+
+
+# --- 6. what a reuser needs ----------------------------------------------------------------
+
+TABLE = {"t": {"fields": ["id:integer", "label"], "data": [["id", "label"], ["1", "a"]]}}
+LICENCE = [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}]
+
+
+@pytest.fixture
+def make_package(make_package):
+    """Packages with only the title and licences given (conftest's have both by default)."""
+
+    def make(tables: dict, **descriptor: object) -> Path:
+        folder = make_package(tables, **descriptor)
+        path = folder / "datapackage.json"
+        content = json.loads(path.read_text("utf-8"))
+        for key in ("title", "licenses"):
+            if key not in descriptor:
+                del content[key]
+        path.write_text(json.dumps(content, ensure_ascii=False))
+        return folder
+
+    return make
+
+
+def test_validate_warns_of_a_package_without_title_or_licence(make_package) -> None:
+    report = cz.validate(make_package(TABLE))
+    assert report.valid  # the data may be right: a warning, publish refuses
+    found = {p.check: p for p in report.warnings}
+    assert sorted(found) == ["missing-license", "missing-title"]
+    assert all(p.resource is None and p.row is None for p in report.warnings)
+    assert (
+        "licen" in found["missing-license"].message
+        and "publish" in found["missing-license"].message
+    )
+    fine = cz.validate(make_package(TABLE, title="T", licenses=LICENCE))
+    assert fine.warnings == []
+    # an empty title, or licences that name nothing, are missing too
+    empty = cz.validate(make_package(TABLE, title=" ", licenses=[{"title": ""}]))
+    assert sorted(p.check for p in empty.warnings) == ["missing-license", "missing-title"]
+    zh = cz.validate(make_package(TABLE), lang="zh").warnings
+    assert any("许可" in p.message for p in zh)
+
+
+@pytest.mark.parametrize(
+    ("descriptor", "lacks"),
+    [
+        ({}, "no title and no licence"),
+        ({"title": "T"}, "no licence"),
+        ({"licenses": LICENCE}, "no title"),
+    ],
+)
+def test_publish_refuses_a_package_without_title_or_licence(
+    make_package, tmp_path: Path, descriptor: dict, lacks: str
+) -> None:
+    folder = make_package(TABLE, version="1.0.0", **descriptor)
+    out = tmp_path / "releases"
+    with pytest.raises(cz.PublishRefused, match=lacks):
+        cz.publish(folder, out=out)
+    assert not out.exists()
+    result = run("publish", str(folder), "--out", str(out))
+    assert result.exit_code == 1
+    assert lacks in result.output
+    assert not out.exists()
+
+
+def test_the_release_page_and_dcat_show_licence_publisher_and_source(
+    make_package, tmp_path: Path
+) -> None:
+    folder = make_package(
+        TABLE,
+        version="1.0.0",
+        title="Budget",
+        licenses=[{"name": "ODC-By-1.0"}],  # a name alone, no URL
+        contributors=[{"title": "Statistics Bureau", "role": "publisher"}],
+        sources=[{"title": "Budget report 2024", "path": "https://example.org/budget.pdf"}],
+    )
+    out = tmp_path / "releases"
+    cz.publish(folder, out=out)
+    page = (out / "1.0.0" / "index.html").read_text("utf-8")
+    reuse = page.split('<dl id="reuse">', 1)[1].split("</dl>", 1)[0]
+    assert "ODC-By-1.0" in reuse and "Statistics Bureau" in reuse
+    assert '<a href="https://example.org/budget.pdf">Budget report 2024</a>' in reuse
+    graph = json.loads((out / "1.0.0" / "dcat.jsonld").read_text("utf-8"))["@graph"]
+    dataset = next(n for n in graph if n["@type"] == "dcat:Dataset")
+    assert dataset["dct:publisher"]["foaf:name"] == "Statistics Bureau"
+    assert "Budget report 2024" in dataset["dct:provenance"]["rdfs:label"]
+    for distribution in dataset["dcat:distribution"]:
+        assert distribution["dct:license"]["dct:title"] == "ODC-By-1.0"
+    catalog = json.loads((out / "catalog.jsonld").read_text("utf-8"))["@graph"][0]
+    assert catalog["dct:license"]["dct:title"] == "ODC-By-1.0"
+
+
+def test_the_bundled_release_shows_its_licence_and_sources(bundled: Path, tmp_path: Path) -> None:
+    cz.publish(bundled, out=tmp_path)
+    page = (tmp_path / "1.0.0" / "index.html").read_text("utf-8")
+    reuse = page.split('<dl id="reuse">', 1)[1].split("</dl>", 1)[0]
+    assert 'href="https://creativecommons.org/licenses/by/4.0/"' in reuse
+    assert "山西日报" in reuse
+    graph = json.loads((tmp_path / "1.0.0" / "dcat.jsonld").read_text("utf-8"))["@graph"]
+    dataset = next(n for n in graph if n["@type"] == "dcat:Dataset")
+    assert "山西日报" in dataset["dct:provenance"]["rdfs:label"]

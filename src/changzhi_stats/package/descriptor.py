@@ -164,6 +164,7 @@ def load_package(
         allow_remote=allow_remote,
     )
     _load_resources(package)
+    package.problems += [make_problem(code) for code in missing_for_reuse(descriptor)]
     # Importing frictionless-py alone takes a third of a second: overlap it with reading data.
     package._judged = _JUDGE.submit(_metadata_problems, package)
     tables = {r.name for r in package.resources}  # their unreadable files are reported anyway
@@ -171,6 +172,24 @@ def load_package(
         integrity.declared_problems, descriptor, package.base, tables
     )
     return package
+
+
+def missing_for_reuse(descriptor: dict) -> list[str]:
+    """The check codes of what a reuser needs and the descriptor lacks: a ``title`` and a
+    licence (an entry of ``licenses`` with a ``name`` or a ``path``)."""
+    missing = []
+    title = descriptor.get("title")
+    if not isinstance(title, str) or not title.strip():
+        missing.append("missing-title")
+    licences = descriptor.get("licenses")
+    named = isinstance(licences, list) and any(
+        isinstance(entry, dict)
+        and any(isinstance(entry.get(k), str) and entry[k].strip() for k in ("name", "path"))
+        for entry in licences
+    )
+    if not named:
+        missing.append("missing-license")
+    return missing
 
 
 def _unparsable(path: Path, limits: Limits, allow_remote: bool, note: str) -> PackageSpec:

@@ -58,8 +58,9 @@ def _titles(descriptor: dict) -> tuple[list[dict], list[dict]]:
     return title, description
 
 
-def _publisher(descriptor: dict, node_id: str) -> dict:
-    """``publisher`` of the descriptor, else a contributor with role publisher, else the first."""
+def publisher_name(descriptor: dict) -> str:
+    """``publisher`` of the descriptor, else a contributor with role publisher, else the first
+    contributor, else the package's name."""
     name = descriptor.get("publisher")
     if isinstance(name, dict):
         name = name.get("title") or name.get("name")
@@ -68,14 +69,70 @@ def _publisher(descriptor: dict, node_id: str) -> dict:
         chosen = next((c for c in contributors if c.get("role") == "publisher"), None)
         chosen = chosen or (contributors[0] if contributors else {})
         name = chosen.get("title") or descriptor.get("name") or "unknown"
-    return {"@id": node_id, "@type": "foaf:Agent", "foaf:name": name}
+    return str(name)
+
+
+def _publisher(descriptor: dict, node_id: str) -> dict:
+    return {"@id": node_id, "@type": "foaf:Agent", "foaf:name": publisher_name(descriptor)}
+
+
+def licences(descriptor: dict) -> list[tuple[str, str | None]]:
+    """(label, URL or None) of each licence the descriptor names (a ``name`` or a ``path``)."""
+    found = []
+    for licence in descriptor.get("licenses") or []:
+        if not isinstance(licence, dict):
+            continue
+        path = licence.get("path") if _web(licence.get("path")) else None
+        label = next(
+            (
+                licence[k].strip()
+                for k in ("title", "name", "path")
+                if isinstance(licence.get(k), str) and licence[k].strip()
+            ),
+            None,
+        )
+        if label:
+            found.append((label, path))
+    return found
+
+
+def sources(descriptor: dict) -> list[tuple[str, str | None]]:
+    """(title, URL or None) of each of the descriptor's ``sources``."""
+    found = []
+    for source in descriptor.get("sources") or []:
+        if not isinstance(source, dict):
+            continue
+        path = source.get("path") if _web(source.get("path")) else None
+        title = source.get("title") if isinstance(source.get("title"), str) else None
+        if title or path:
+            found.append(((title or path).strip(), path))
+    return found
+
+
+def _web(value: object) -> bool:
+    return isinstance(value, str) and re.match(r"https?://[^\s<>\"]+\Z", value) is not None
 
 
 def _licence(descriptor: dict) -> dict | None:
-    for licence in descriptor.get("licenses") or []:
-        if isinstance(licence, dict) and isinstance(licence.get("path"), str):
-            return {"@id": licence["path"], "@type": "dct:LicenseDocument"}
+    """The first licence: its URL as the document, with its title; without a URL, a document
+    named by its title (an SPDX identifier such as CC-BY-4.0)."""
+    for label, path in licences(descriptor):
+        node: dict = {"@type": "dct:LicenseDocument", "dct:title": label}
+        if path:
+            node = {"@id": path, **node}
+        else:
+            node["dct:identifier"] = label
+        return node
     return None
+
+
+def _provenance(descriptor: dict) -> dict | None:
+    """Where the figures come from: the descriptor's ``sources``, as a provenance statement."""
+    found = sources(descriptor)
+    if not found:
+        return None
+    text = "; ".join(t + (f" <{path}>" if path and path != t else "") for t, path in found)
+    return {"@type": "dct:ProvenanceStatement", "rdfs:label": f"Source 来源: {text}"}
 
 
 def _time(stamp: str | None) -> dict | None:
@@ -164,6 +221,9 @@ def dataset_document(
         ],
         "dcat:inSeries": series_node(descriptor, series_id),
     }
+    provenance = _provenance(descriptor)
+    if provenance:
+        dataset["dct:provenance"] = provenance
     issued = _time(descriptor.get("created"))
     if issued:
         dataset["dct:issued"] = issued

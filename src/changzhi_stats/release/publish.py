@@ -21,7 +21,7 @@ from pathlib import Path
 
 from changzhi_stats import arguments
 from changzhi_stats.errors import CzStatsError, PublishFailed, PublishRefused
-from changzhi_stats.package.descriptor import PackageSpec, load_package
+from changzhi_stats.package.descriptor import PackageSpec, load_package, missing_for_reuse
 from changzhi_stats.package.files import read_json, sha256_regular
 from changzhi_stats.package.limits import Limits
 from changzhi_stats.release import dcat
@@ -108,6 +108,7 @@ def publish(
         raise PublishRefused(
             f"{package.descriptor_path}: not published: {report.errors[0].message}", report
         )
+    _refuse_unless_reusable(package)
     out = Path(out)
     _refuse_another_series(out, package)  # before a bump compares it with another package
     previous: tuple[str, Diff] | None = None
@@ -148,6 +149,24 @@ def publish(
                 os.utime(out, ns=times)
         raise
     return release
+
+
+_REUSE_NEEDS = {"missing-title": "no title", "missing-license": "no licence"}
+
+
+def _refuse_unless_reusable(package: PackageSpec) -> None:
+    """A release is for reuse: refused without a title (what it is) or a licence (whether it
+    may be used at all). ``validate`` reports the same as warnings."""
+    missing = missing_for_reuse(package.descriptor)
+    if missing:
+        lacks = " and ".join(_REUSE_NEEDS[code] for code in missing)
+        fields = " and ".join(
+            f'"{c.removeprefix("missing-").replace("license", "licenses")}"' for c in missing
+        )
+        raise PublishRefused(
+            f"{package.descriptor_path}: not published: the package has {lacks}; a reuser "
+            f"needs both; add {fields} to datapackage.json ({', '.join(missing)})"
+        )
 
 
 def _refuse_bad_created(created: object) -> None:
