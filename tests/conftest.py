@@ -65,6 +65,13 @@ def corpus() -> Path:
 # --- small packages written from scratch (generic Table Schema cases) ------------------------
 
 
+# what publish requires of every package (a title and a licence): tests of their absence drop them
+REUSABLE = {
+    "title": "Test package",
+    "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}],
+}
+
+
 def write_package(folder: Path, tables: dict[str, dict], **descriptor: object) -> Path:
     """Write ``datapackage.json`` and one file per resource into ``folder``; returns the folder.
 
@@ -91,7 +98,7 @@ def write_package(folder: Path, tables: dict[str, dict], **descriptor: object) -
             else:
                 target.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
         resources.append(resource)
-    content = {"name": "test-package", "resources": resources, **descriptor}
+    content = {"name": "test-package", **REUSABLE, "resources": resources, **descriptor}
     (folder / "datapackage.json").write_text(json.dumps(content, ensure_ascii=False, indent=2))
     return folder
 

@@ -8,6 +8,7 @@ planted into a copy of the bundled Changzhi package, one cell at a time.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import os
@@ -402,6 +403,33 @@ def _big_schema_file(ctx: Ctx):
     return folder, [("t", None, None, "limit-exceeded")]
 
 
+def _bare(ctx: Ctx, key: str):
+    """A valid package without ``key`` (``title`` or ``licenses``)."""
+    folder = ctx.table(["x:integer"], "x\n1\n")
+    descriptor = json.loads((folder / "datapackage.json").read_text("utf-8"))
+    del descriptor[key]
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    return folder, [(None, None, None, f"missing-{key.removesuffix('s')}")]
+
+
+def _sheet(ctx: Ctx, rows: list[tuple], expected: list[tuple]):
+    """An .xlsx resource ``t`` (``period`` text, ``value`` number) of ``(period, value, format
+    of the value)`` rows."""
+    import openpyxl
+
+    folder = ctx.make(
+        {"t": {"path": "t.xlsx", "format": "xlsx", "fields": ["period", "value:number"]}}
+    )
+    book = openpyxl.Workbook()
+    book.active.append(["period", "value"])
+    for number, (period, value, fmt) in enumerate(rows, 2):
+        book.active.append([period, value])
+        if fmt:
+            book.active.cell(number, 2).number_format = fmt
+    book.save(folder / "t.xlsx")
+    return folder, expected
+
+
 def _formula_cells(ctx: Ctx):
     rows = [
         ["id", "note", "n"],
@@ -747,6 +775,27 @@ FAILING: list[Case] = [
         message={"limit-exceeded": "--max-descriptor-bytes"},
     ),
     Case("formula-injection", "formula-injection", _formula_cells),
+    Case("missing-title", "missing-title", lambda ctx: _bare(ctx, "title")),
+    Case(
+        "missing-license",
+        "missing-license",
+        lambda ctx: _bare(ctx, "licenses"),
+        message={"missing-license": "publish refuses"},
+    ),
+    Case(
+        "cell-format-rounds",
+        "cell-format-rounds",
+        lambda ctx: _sheet(ctx, [("2024", 6.84, "0.0")], [("t", 2, "value", "cell-format-rounds")]),
+        message={"cell-format-rounds": "holds 6.84 but its number format '0.0' shows 6.8"},
+    ),
+    Case(
+        "date-cell-in-text",
+        "date-cell-in-text",
+        lambda ctx: _sheet(
+            ctx, [(dt.datetime(2024, 9, 1), 1, None)], [("t", 2, "period", "date-cell-in-text")]
+        ),
+        message={"date-cell-in-text": "2024-09-01"},
+    ),
     Case(
         "nul-byte",
         "nul-byte",
@@ -1422,6 +1471,11 @@ PASSING = [
         ["unsafe-path", "remote-not-supported", "profile-not-fetched"],
     ),
     ("valid-formula-lookalikes", _formula_lookalikes, ["formula-injection", "nul-byte"]),
+    (
+        "valid-sheet-as-displayed",  # and titled and licensed (write_package's defaults)
+        lambda ctx: _sheet(ctx, [("2024", 0.93, "0%"), ("2025", 6.8, "0.0")], [])[0],
+        ["cell-format-rounds", "date-cell-in-text", "missing-title", "missing-license"],
+    ),
     ("valid-limits-boundary", _limits_boundary, ["limit-exceeded"]),
     ("valid-header-only", _header_only, ["source-error"]),
     ("valid-no-schema", _no_schema, ["extra-label", "schema-error"]),
@@ -1480,6 +1534,8 @@ def test_severities() -> None:
         "growth-implausible",
         "quote-figure-unclear",
         "formula-injection",
+        "missing-title",
+        "missing-license",
     ]
 
 

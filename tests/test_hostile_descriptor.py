@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import REUSABLE
 
 import changzhi_stats as cz
 from changzhi_stats.cli import main
@@ -41,7 +42,7 @@ def package(
     b = {"name": "b", "type": "string", **(field or {})}
     table_schema = {"fields": [{"name": "a", "type": "integer"}, b], **(schema or {})}
     res = {"name": "t", "path": "t.csv", "schema": table_schema, **(resource or {})}
-    return {"name": "p", "resources": [res], **(top or {})}
+    return {"name": "p", **REUSABLE, "resources": [res], **(top or {})}
 
 
 def checks(report: cz.Report) -> set[str]:

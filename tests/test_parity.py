@@ -149,7 +149,14 @@ def frictionless_places(path: Path) -> set[Place]:
 
 def cz_places(path: Path) -> set[Place]:
     report = changzhi_stats.validate(path, max_errors=10**6, lang="en")
-    return {place(p.resource, p.row, p.field, p.check) for p in report.errors + report.warnings}
+    return {
+        place(p.resource, p.row, p.field, p.check)
+        for p in report.errors + report.warnings
+        if p.check not in REUSE  # what a reuser needs: not judged by frictionless
+    }
+
+
+REUSE = {"missing-title", "missing-license"}
 
 
 @dataclass(frozen=True)

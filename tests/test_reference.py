@@ -569,6 +569,7 @@ def write_model(folder: Path, tables: dict[str, list[list[str]]], *, crlf: bool 
         )
     descriptor = {
         "name": "reference-test",
+        "title": "Reference test",
         "version": "1.0.0",
         "profile": "tabular-data-package",
         "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}],

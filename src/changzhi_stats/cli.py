@@ -351,6 +351,7 @@ def publish(
                 path=release.path,
                 files=len(release.files),
                 sha256=release.datapackage_sha256,
+                package=release.package,
             ),
             lang=said,
         )

@@ -221,12 +221,16 @@ def _readme(region: str, observations: str, indicators: list, units: list, sourc
     return f"""# 统计数据包 · Statistics package (region {region})
 
 由 `cz-stats init` 生成。观测值已复制到 `{observations}`；代码表已列出数据中用到的每个代码，
-其余各列留空，请填写。填好后运行 `cz-stats validate --lang zh --format html -o report.html`，
-在浏览器中打开 report.html，逐个修正标出的单元格，直到校验通过，再运行 `cz-stats publish`。
+其余各列留空，请填写。填好后在本文件夹中运行
+`cz-stats validate . --lang zh --format html -o report.html`（`.` 即本文件夹的数据包），
+在浏览器中打开 report.html，逐个修正标出的单元格，直到校验通过，再运行
+`cz-stats publish . --out ../releases`（发布到上一级的 releases 文件夹）。
 
 Made by `cz-stats init`. The observations are in `{observations}`; the code lists name
-every code the data uses, with the other columns empty. Fill them in, then run
-`cz-stats validate --format html -o report.html`, fix every highlighted cell, and publish.
+every code the data uses, with the other columns empty. Fill them in, then, inside this
+folder, run `cz-stats validate . --format html -o report.html` (`.` is this folder's package),
+fix every highlighted cell, and publish with `cz-stats publish . --out ../releases`.
+From elsewhere, give the folder instead of `.`.
 
 ## 需要填写 · What to fill in
 

@@ -90,6 +90,19 @@ def bundled_package_path() -> Path:
     return Path(__file__).resolve().parents[3] / "datapackage" / "datapackage.json"
 
 
+def default_package_path() -> Path:
+    """The package a command checks when given none: ``./datapackage.json`` when the current
+    folder has one (even a broken one: it is then reported, never silently swapped for
+    another), else the bundled Changzhi package."""
+    try:
+        here = Path.cwd() / "datapackage.json"
+        if here.exists() or here.is_symlink():
+            return here
+    except OSError:  # a removed or unreadable current folder: no package we can read
+        pass
+    return bundled_package_path()
+
+
 def bundled_schemas_path() -> Path:
     shipped = Path(str(importlib_resources.files("changzhi_stats") / "data" / "schemas"))
     if shipped.is_dir():
@@ -103,7 +116,7 @@ def load_package(
     limits: Limits | None = None,
     allow_remote: bool = False,
 ) -> PackageSpec:
-    """Resolve ``source`` (a descriptor, its folder, or None for the bundled package).
+    """Resolve ``source`` (a descriptor, its folder, or None: see :func:`default_package_path`).
 
     ``limits`` bounds what is read (default: :class:`Limits`). ``allow_remote`` lets URLs
     through the path check; fetching them is not supported yet, so they are reported as
@@ -111,7 +124,7 @@ def load_package(
     """
     limits = limits or Limits()
     if source is None:
-        path = bundled_package_path()
+        path = default_package_path()
     else:
         text = str(source)
         if is_remote(text):
@@ -150,6 +163,7 @@ def load_package(
         allow_remote=allow_remote,
     )
     _load_resources(package)
+    package.problems += [make_problem(code) for code in missing_for_reuse(descriptor)]
     # Importing frictionless-py alone takes a third of a second: overlap it with reading data.
     package._judged = _JUDGE.submit(_metadata_problems, package)
     tables = {r.name for r in package.resources}  # their unreadable files are reported anyway
@@ -157,6 +171,24 @@ def load_package(
         integrity.declared_problems, descriptor, package.base, tables
     )
     return package
+
+
+def missing_for_reuse(descriptor: dict) -> list[str]:
+    """The check codes of what a reuser needs and the descriptor lacks: a ``title`` and a
+    licence (an entry of ``licenses`` with a ``name`` or a ``path``)."""
+    missing = []
+    title = descriptor.get("title")
+    if not isinstance(title, str) or not title.strip():
+        missing.append("missing-title")
+    licences = descriptor.get("licenses")
+    named = isinstance(licences, list) and any(
+        isinstance(entry, dict)
+        and any(isinstance(entry.get(k), str) and entry[k].strip() for k in ("name", "path"))
+        for entry in licences
+    )
+    if not named:
+        missing.append("missing-license")
+    return missing
 
 
 def _unparsable(path: Path, limits: Limits, allow_remote: bool, note: str) -> PackageSpec:

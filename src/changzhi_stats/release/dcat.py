@@ -58,8 +58,9 @@ def _titles(descriptor: dict) -> tuple[list[dict], list[dict]]:
     return title, description
 
 
-def _publisher(descriptor: dict, node_id: str) -> dict:
-    """``publisher`` of the descriptor, else a contributor with role publisher, else the first."""
+def publisher_name(descriptor: dict) -> str:
+    """``publisher`` of the descriptor, else a contributor with role publisher, else the first
+    contributor, else the package's name."""
     name = descriptor.get("publisher")
     if isinstance(name, dict):
         name = name.get("title") or name.get("name")
@@ -68,7 +69,48 @@ def _publisher(descriptor: dict, node_id: str) -> dict:
         chosen = next((c for c in contributors if c.get("role") == "publisher"), None)
         chosen = chosen or (contributors[0] if contributors else {})
         name = chosen.get("title") or descriptor.get("name") or "unknown"
-    return {"@id": node_id, "@type": "foaf:Agent", "foaf:name": name}
+    return str(name)
+
+
+def _publisher(descriptor: dict, node_id: str) -> dict:
+    return {"@id": node_id, "@type": "foaf:Agent", "foaf:name": publisher_name(descriptor)}
+
+
+def licences(descriptor: dict) -> list[tuple[str, str | None]]:
+    """(label, URL or None) of each licence the descriptor names (a ``name`` or a ``path``)."""
+    found = []
+    for licence in descriptor.get("licenses") or []:
+        if not isinstance(licence, dict):
+            continue
+        path = licence.get("path") if _web(licence.get("path")) else None
+        label = next(
+            (
+                licence[k].strip()
+                for k in ("title", "name", "path")
+                if isinstance(licence.get(k), str) and licence[k].strip()
+            ),
+            None,
+        )
+        if label:
+            found.append((label, path))
+    return found
+
+
+def sources(descriptor: dict) -> list[tuple[str, str | None]]:
+    """(title, URL or None) of each of the descriptor's ``sources``."""
+    found = []
+    for source in descriptor.get("sources") or []:
+        if not isinstance(source, dict):
+            continue
+        path = source.get("path") if _web(source.get("path")) else None
+        title = source.get("title") if isinstance(source.get("title"), str) else None
+        if title or path:
+            found.append(((title or path).strip(), path))
+    return found
+
+
+def _web(value: object) -> bool:
+    return isinstance(value, str) and re.match(r"https?://[^\s<>\"]+\Z", value) is not None
 
 
 # Licences CKAN's licence register knows, by the URI it matches them on (ckanext-dcat compares
@@ -112,6 +154,13 @@ def _licence(descriptor: dict) -> dict | None:
         path = licence.get("path") if isinstance(licence.get("path"), str) else None
         known = ckan_licence_id(licence)
         if not path and not known:
+            name = licence.get("title") or licence.get("name")
+            if isinstance(name, str) and name.strip():  # named only (an SPDX identifier)
+                return {
+                    "@type": "dct:LicenseDocument",
+                    "dct:title": name.strip(),
+                    "dct:identifier": name.strip(),
+                }
             continue
         node: dict = {"@id": CKAN_LICENCES[known] if known else path}
         node["@type"] = "dct:LicenseDocument"
@@ -137,6 +186,15 @@ def _keywords(descriptor: dict) -> list[dict]:
         for k in descriptor.get("keywords") or []
         if isinstance(k, str) and k
     ]
+
+
+def _provenance(descriptor: dict) -> dict | None:
+    """Where the figures come from: the descriptor's ``sources``, as a provenance statement."""
+    found = sources(descriptor)
+    if not found:
+        return None
+    text = "; ".join(t + (f" <{path}>" if path and path != t else "") for t, path in found)
+    return {"@type": "dct:ProvenanceStatement", "rdfs:label": f"Source 来源: {text}"}
 
 
 def _time(stamp: str | None) -> dict | None:
@@ -228,6 +286,9 @@ def dataset_document(
         # own profiles) keep this one, so the release stays linked to its series
         "dct:isVersionOf": {"@id": series_id},
     }
+    provenance = _provenance(descriptor)
+    if provenance:
+        dataset["dct:provenance"] = provenance
     issued = _time(descriptor.get("created"))
     if issued:
         dataset["dct:issued"] = issued

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 from changzhi_stats.engines.polars.enrich import Loaded
+from changzhi_stats.release.dcat import licences, publisher_name, sources
 from changzhi_stats.rules import periods
 
 PAGE_FILE = "index.html"
@@ -65,6 +66,7 @@ def render(descriptor: dict, folder: Path, lookups: dict[str, Loaded], changes: 
     description = descriptor.get("description_zh") or descriptor.get("description")
     if description:
         out.append(f"<p>{_e(description)}</p>")
+    out.extend(_reuse(descriptor, lookups.get("sources")))
     out.extend(_indicators(folder, lookups, _table_path(descriptor, "observations")))
     out.extend(_downloads(descriptor, folder))
     out.extend(_changes(changes))
@@ -214,6 +216,41 @@ def _indicators(folder: Path, lookups: dict[str, Loaded], relative: str | None) 
                 f"<td>{_e(STATUS.get(status, status))}</td></tr>"
             )
         out.append("</table>")
+    return out
+
+
+# --- what a reuser needs ----------------------------------------------------------------------
+
+
+def _reuse(descriptor: dict, table: Loaded | None) -> list[str]:
+    """Licence, publisher and sources: under which terms, from whom, and from what."""
+
+    def linked(label: str, url: str | None) -> str:
+        return f'<a href="{_e(url)}">{_e(label)}</a>' if url else _e(label)
+
+    terms = ", ".join(linked(label, url) for label, url in licences(descriptor))
+    cited = [linked(title, url) for title, url in sources(descriptor)]
+    for row in _records(table, "source_id").values():  # the sources table, where there is one
+        parts = [row.get("title_zh"), row.get("publisher"), row.get("published")]
+        text = ", ".join(str(p) for p in parts if p)
+        if text:
+            cited.append(_e(text))
+    out = ['<dl id="reuse">']
+    out.append(
+        f'<dt>许可协议 <span class="en">Licence</span></dt><dd id="license">'
+        f"{terms or '未注明 · none stated'}</dd>"
+    )
+    out.append(
+        f'<dt>发布者 <span class="en">Publisher</span></dt>'
+        f'<dd id="publisher">{_e(publisher_name(descriptor))}</dd>'
+    )
+    if cited:
+        out.append(
+            '<dt>来源 <span class="en">Source</span></dt><dd id="source">'
+            + "<br>".join(dict.fromkeys(cited))
+            + "</dd>"
+        )
+    out.append("</dl>")
     return out
 
 

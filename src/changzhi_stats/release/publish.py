@@ -21,7 +21,7 @@ from pathlib import Path
 
 from changzhi_stats import arguments
 from changzhi_stats.errors import CzStatsError, PublishFailed, PublishRefused
-from changzhi_stats.package.descriptor import PackageSpec, load_package
+from changzhi_stats.package.descriptor import PackageSpec, load_package, missing_for_reuse
 from changzhi_stats.package.files import read_json, sha256_regular
 from changzhi_stats.package.limits import Limits
 from changzhi_stats.release import dcat
@@ -45,9 +45,11 @@ class Release:
     report: Report
     changes: dict | None = None  # the summary of changes.json (see index.json)
     notes: tuple[str, ...] = ()  # damaged earlier releases left out of index.json, catalog.jsonld
+    package: str | None = None  # the datapackage.json that was published
 
     def to_dict(self) -> dict:
         result = {
+            "package": self.package,
             "version": self.version,
             "path": str(self.path),
             "files": list(self.files),
@@ -106,7 +108,9 @@ def publish(
         raise PublishRefused(
             f"{package.descriptor_path}: not published: {report.errors[0].message}", report
         )
+    _refuse_unless_reusable(package)
     out = Path(out)
+    _refuse_another_series(out, package)  # before a bump compares it with another package
     previous: tuple[str, Diff] | None = None
     if bump is not None:
         if version is not None:
@@ -132,6 +136,7 @@ def publish(
     try:
         with _locked(out):
             _refuse_unless_newer(out, version)
+            _refuse_another_series(out, package)
             _clear_stale_staging(out)
             release = _stage_and_rename(
                 package, out, version, created, max_errors, progress, previous, base_url
@@ -144,6 +149,24 @@ def publish(
                 os.utime(out, ns=times)
         raise
     return release
+
+
+_REUSE_NEEDS = {"missing-title": "no title", "missing-license": "no licence"}
+
+
+def _refuse_unless_reusable(package: PackageSpec) -> None:
+    """A release is for reuse: refused without a title (what it is) or a licence (whether it
+    may be used at all). ``validate`` reports the same as warnings."""
+    missing = missing_for_reuse(package.descriptor)
+    if missing:
+        lacks = " and ".join(_REUSE_NEEDS[code] for code in missing)
+        fields = " and ".join(
+            f'"{c.removeprefix("missing-").replace("license", "licenses")}"' for c in missing
+        )
+        raise PublishRefused(
+            f"{package.descriptor_path}: not published: the package has {lacks}; a reuser "
+            f"needs both; add {fields} to datapackage.json ({', '.join(missing)})"
+        )
 
 
 def _refuse_bad_created(created: object) -> None:
@@ -290,7 +313,16 @@ def _stage_and_rename(
             f"could not be updated ({exc.strerror or exc}); the next publish rebuilds them"
         ) from None
     summary = _summary(changes_dict)
-    return Release(version, out / version, tuple(files), digest, report, summary, tuple(notes))
+    return Release(
+        version,
+        out / version,
+        tuple(files),
+        digest,
+        report,
+        summary,
+        tuple(notes),
+        str(package.descriptor_path),
+    )
 
 
 def _refuse_unless_verified(staging: Path, version: str, digests: dict[str, str]) -> None:
@@ -356,6 +388,40 @@ def _refuse_unless_newer(out: Path, version: str) -> None:
     if existing and _version_key(version) < _version_key(existing[0]):
         raise PublishRefused(
             f"version {version} is not newer than the latest release {existing[0]}"
+        )
+
+
+def series_name(out: Path) -> tuple[bool, object]:
+    """(known, name) of the series ``out`` holds: ``index.json``'s ``name``, else the name in
+    the latest release's ``datapackage.json``; (False, None) for a new or unreadable folder."""
+    try:
+        index = read_json(out / "index.json")
+        if isinstance(index, dict) and "name" in index:
+            return True, index["name"]
+    except (OSError, ValueError, TypeError):
+        pass  # missing or damaged: the releases say
+    try:
+        for version in published_versions(out):
+            try:
+                descriptor = read_json(out / version / "datapackage.json")
+            except (OSError, ValueError, TypeError):
+                continue  # a damaged release: the one before it says
+            if isinstance(descriptor, dict):
+                return True, descriptor.get("name")
+    except OSError:
+        pass
+    return False, None
+
+
+def _refuse_another_series(out: Path, package: PackageSpec) -> None:
+    """One series per releases folder: another package's releases are never continued."""
+    known, held = series_name(out)
+    name = package.descriptor.get("name")
+    if known and held != name:
+        raise PublishRefused(
+            f"{out} holds the releases of the package {held!r}; {package.descriptor_path} is "
+            f"the package {name!r}: not published; give another --out for it (one releases "
+            "folder per package)"
         )
 
 

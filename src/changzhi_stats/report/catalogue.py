@@ -266,6 +266,43 @@ _ALL = (
         "text starting with =, +, -, @, a tab or a carriage return is run as a formula when "
         "the CSV is opened in a spreadsheet; keep it only if it is meant as text",
     ),
+    # --- what a reuser needs -----------------------------------------------------------------
+    _spec(
+        "missing-title",
+        WARNING,
+        "package",
+        "Package has no title",
+        'the package has no title, so a reuser cannot tell what it holds; add "title" to '
+        "datapackage.json (publish refuses a package without one)",
+    ),
+    _spec(
+        "missing-license",
+        WARNING,
+        "package",
+        "Package has no licence",
+        'the package names no licence, so its data cannot legally be reused; add "licenses", '
+        'e.g. [{{"name": "CC-BY-4.0", "path": '
+        '"https://creativecommons.org/licenses/by/4.0/"}}] (publish refuses a package '
+        "without one)",
+    ),
+    # --- spreadsheet cells as displayed ------------------------------------------------------
+    _spec(
+        "cell-format-rounds",
+        ERROR,
+        "cell",
+        "Cell shows other digits than it holds",
+        "the cell holds {stored} but its number format {format!r} shows {value}; it is read as "
+        "shown: type the figure meant, or widen the format so that both agree",
+    ),
+    _spec(
+        "date-cell-in-text",
+        ERROR,
+        "cell",
+        "Spreadsheet date in a text field",
+        "the cell is a spreadsheet date (day {value}, format {format!r}), not the text typed: "
+        "Excel turns a period such as 2024-09 into the first day of the month; format the "
+        "column as Text and type it again",
+    ),
 )
 
 CHECKS: dict[str, CheckSpec] = {spec.code: spec for spec in _ALL}

@@ -62,15 +62,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "help.limit.resources": ("Most resources in a package.", "数据包最多的资源数。"),
     "help.default": ("[default: {shown}]", "［默认：{shown}］"),
     "help.validate": (
-        "Check DATAPACKAGE (default: the bundled Changzhi package) down to the cell.\n\n"
+        "Check DATAPACKAGE down to the cell (default: ./datapackage.json when the current folder "
+        "has one, else the bundled Changzhi package); the verdict names the package.\n\n"
         "Exit 0 valid, 1 invalid, 2 the package could not be read at all.",
-        "逐个单元格校验 DATAPACKAGE（默认：自带的长治数据包）。\n\n"
+        "逐个单元格校验 DATAPACKAGE（默认：当前文件夹有 ./datapackage.json 时用它，否则用自带的"
+        "长治数据包）；结论会写明所校验的数据包。\n\n"
         "退出码 0 有效，1 无效，2 数据包完全无法读取。",
     ),
     "help.publish": (
         "Validate DATAPACKAGE and publish it as an immutable release in OUT/VERSION.\n\n"
+        "DATAPACKAGE defaults to ./datapackage.json when the current folder has one, else the "
+        "bundled Changzhi package. Refused: errors, no title or licence, or an OUT that holds "
+        "another package's series.\n\n"
         "Exit 0 published, 1 refused (invalid data, version exists or not newer), 2 unreadable.",
         "校验 DATAPACKAGE，并把它发布为 OUT/VERSION 中不可更改的版本。\n\n"
+        "DATAPACKAGE 默认：当前文件夹有 ./datapackage.json 时用它，否则用自带的长治数据包。"
+        "以下情况拒绝发布：有错误、没有标题或许可协议、OUT 中已有另一个数据包的系列。\n\n"
         "退出码 0 已发布，1 拒绝发布（数据无效、版本已存在或不比已有版本新），2 无法读取。",
     ),
     "help.publish.version": (
@@ -190,8 +197,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cannot-write": ("error: cannot write {path}: {why}", "错误：无法写入 {path}：{why}"),
     "size-too-small": ("must be at least 1 byte", "至少为 1 字节"),
     "published": (
-        "published {version} to {path} ({files} files); datapackage.json sha256 {sha256}",
-        "已发布 {version} 到 {path}（{files} 个文件）；datapackage.json 的 sha256 为 {sha256}",
+        "published {version} of {package} to {path} ({files} files); "
+        "datapackage.json sha256 {sha256}",
+        "已将 {package} 发布为 {version}，位于 {path}（{files} 个文件）；"
+        "datapackage.json 的 sha256 为 {sha256}",
     ),
     "published-warnings": (
         "{count} warning(s); see `cz-stats validate`",

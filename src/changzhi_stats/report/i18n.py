@@ -103,6 +103,27 @@ ZH: dict[str, tuple[str, str]] = {
         "以 =、+、-、@、制表符或回车开头的文本在电子表格中打开 CSV 时会被当作公式执行；"
         "只有确实是文本时才保留",
     ),
+    "missing-title": (
+        "数据包没有标题",
+        '数据包没有标题（title），使用者无法知道其内容；请在 datapackage.json 中填写 "title"'
+        "（没有标题的数据包不能发布）",
+    ),
+    "missing-license": (
+        "数据包没有许可协议",
+        '数据包没有注明许可协议（licenses），其数据在法律上无法再利用；请填写 "licenses"，'
+        '例如 [{{"name": "CC-BY-4.0", "path": '
+        '"https://creativecommons.org/licenses/by/4.0/"}}]（没有许可协议的数据包不能发布）',
+    ),
+    "cell-format-rounds": (
+        "单元格显示的数字与存储的不同",
+        "单元格存储的是 {stored}，但数字格式 {format!r} 显示为 {value}；按显示值读取："
+        "请填写本意的数字，或加宽格式使两者一致",
+    ),
+    "date-cell-in-text": (
+        "文本字段中的电子表格日期",
+        "该单元格是电子表格日期（{value}，格式 {format!r}），不是输入的文本：Excel 会把 2024-09 "
+        "这样的期间变成当月第一天；请把该列设为“文本”格式后重新输入",
+    ),
 }
 
 # The words of the text report and the HTML pages.

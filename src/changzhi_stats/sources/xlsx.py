@@ -2,7 +2,16 @@
 
 A resource with ``"format": "xlsx"`` names its sheet with ``sheet`` (a name, or a 1-based
 index; in the resource or its ``dialect``; default: the first sheet). Cells are read as the text
-a person sees (``57.5``, ``2024-12-04``), so every check works on them exactly as on a CSV, and
+a person sees (``57.5``, ``2024-12-04``), so every check works on them exactly as on a CSV.
+A number cell is read as its number format shows it: ``0.0`` shows 6.84 as ``6.8``, ``#,##0``
+shows 1234.4 as ``1234`` (without the grouping comma, which a number field refuses), and a
+percent format shows 0.93 as 93 %, read as the percent figure ``93`` (the package states a share
+as 93, in unit ``percent``); General shows at most 15 significant digits, so a float artifact
+6.800000000000001 is ``6.8``. Where the format hides digits the cell holds (6.84 shown as 6.8),
+the cell is a ``cell-format-rounds`` finding naming both; a spreadsheet date in a text field
+(a period 2024-09 that Excel turned into the day 2024-09-01) is a ``date-cell-in-text``.
+Other number formats (scientific, fractions, currencies, custom text) are read as General,
+with no finding. Also,
 the row numbers are the sheet's own (the header is row 1), so a problem at row 7 of field
 ``value`` is cell ``Sheet1!D7`` — :func:`cell_ref` gives that reference.
 """
@@ -10,8 +19,10 @@ the row numbers are the sheet's own (the header is row 1), so a problem at row 7
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import polars as pl
 
@@ -51,7 +62,7 @@ def cell_ref(sheet: str, row: int, index: int | None) -> str:
 
 
 def _text(value: object) -> str | None:
-    """A cell as the text a person sees in it."""
+    """A cell as the text a person sees in it (a number as General shows it)."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -59,7 +70,7 @@ def _text(value: object) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+        return _general(value)
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0):
             return value.date().isoformat()
@@ -67,6 +78,46 @@ def _text(value: object) -> str | None:
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     return str(value)
+
+
+def _general(value: float) -> str:
+    """A float as Excel's General shows it: at most 15 significant digits (Excel keeps no more),
+    so a float artifact 6.800000000000001 is 6.8; whole numbers without a decimal point."""
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if value != value or value in (float("inf"), float("-inf")):
+        return repr(value)
+    return f"{value:.15g}"
+
+
+# The number formats whose shown text is read: 0, 0.0…, #,##0, #,##0.00…, and each with %.
+# (openpyxl's STRIP_RE removes colours, locales and quoted text first.)
+_DIGITS_FORMAT = re.compile(r"(?:#,##0|0)(?:\.(0+))?(%?)")
+
+
+def _shown(value: int | float, number_format: str) -> tuple[str, str | None]:
+    """``(text read, stored figure)`` of a number cell: the figure its format shows, and the
+    figure it holds when the format hides some of its digits (else None)."""
+    from openpyxl.styles.numbers import STRIP_RE
+
+    section = STRIP_RE.sub("", str(number_format or "General").split(";")[0]).strip()
+    found = _DIGITS_FORMAT.fullmatch(section)
+    general = _general(float(value)) if isinstance(value, float) else str(value)
+    if found is None:  # General, text, or a format not read: as General, with no finding
+        return general, None
+    try:
+        stored = Decimal(general)
+    except InvalidOperation:  # inf, nan: the number checks say so
+        return general, None
+    if found.group(2):
+        stored = stored * 100
+    shown = stored.quantize(Decimal(1).scaleb(-len(found.group(1) or "")), ROUND_HALF_UP)
+    if shown == 0:
+        shown = abs(shown)
+    text = format(shown, "f")
+    if shown == stored:
+        return text, None
+    return text, format(stored.normalize(), "f")
 
 
 class XlsxSource(TableSource):
@@ -178,8 +229,9 @@ class XlsxSource(TableSource):
             _every_cell(sheet)
             records: list[list] = []
             blank: list[list] = []  # empty rows, kept back: trailing ones are not data
-            for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), 2):
-                cells = [_text(v) for v in values]
+            text_fields = self._text_fields()
+            for number, row in enumerate(sheet.iter_rows(min_row=2), 2):
+                cells = [self._cell(c, number, i, text_fields, findings) for i, c in enumerate(row)]
                 for index in range(self.width, len(cells)):
                     if cells[index] is not None:
                         findings.add(
@@ -207,6 +259,57 @@ class XlsxSource(TableSource):
                 yield self._frame(records, findings)
         finally:
             _close(book)
+
+    def _text_fields(self) -> dict[int, str]:
+        """Column index → field name of the columns whose field is text (``string``, the
+        default type), matched by header label."""
+        types = {
+            f.get("name"): f.get("type") or "string"
+            for f in self.resource.schema.get("fields") or []
+            if isinstance(f, dict)
+        }
+        return {
+            i: label
+            for i, label in enumerate(self.labels or [])
+            if label in types and types[label] == "string"
+        }
+
+    def _cell(self, cell, number: int, index: int, text_fields: dict, findings: Findings):
+        """The text a cell shows; a finding where it shows other digits than it holds, or
+        where it is a date in a text field."""
+        value = getattr(cell, "value", None)
+        if index >= self.width or value is None or isinstance(value, bool):
+            return _text(value)
+        field = (self.labels or [])[index] or None
+        if isinstance(value, (int, float)):
+            fmt = getattr(cell, "number_format", "General")
+            text, stored = _shown(value, fmt)
+            if stored is not None:
+                findings.add(
+                    make_problem(
+                        "cell-format-rounds",
+                        resource=self.name,
+                        row=number,
+                        field=field,
+                        value=text,
+                        stored=stored,
+                        format=str(fmt),
+                    )
+                )
+            return text
+        text = _text(value)
+        if isinstance(value, (dt.datetime, dt.date)) and index in text_fields:
+            findings.add(
+                make_problem(
+                    "date-cell-in-text",
+                    resource=self.name,
+                    row=number,
+                    field=field,
+                    value=text,
+                    format=str(getattr(cell, "number_format", "General")),
+                )
+            )
+        return text
 
     def _frame(self, records: list[list], findings: Findings) -> pl.DataFrame:
         names = [column(i) for i in range(self.width)]
