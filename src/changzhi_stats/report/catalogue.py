@@ -18,31 +18,28 @@ class CheckSpec:
 
     code: str
     severity: str
-    scope: str  # package | header | row | cell
     title: str
     template: str  # str.format() template; placeholders come from the finding's params
 
 
-def _spec(code: str, severity: str, scope: str, title: str, template: str) -> CheckSpec:
-    return CheckSpec(code, severity, scope, title, template)
+def _spec(code: str, severity: str, title: str, template: str) -> CheckSpec:
+    return CheckSpec(code, severity, title, template)
 
 
 _ALL = (
     # --- the package and its files -----------------------------------------------------------
-    _spec("package-error", ERROR, "package", "Invalid package descriptor", "{note}"),
-    _spec("resource-error", ERROR, "package", "Invalid resource descriptor", "{note}"),
-    _spec("schema-error", ERROR, "package", "Invalid Table Schema", "{note}"),
+    _spec("package-error", ERROR, "Invalid package descriptor", "{note}"),
+    _spec("resource-error", ERROR, "Invalid resource descriptor", "{note}"),
+    _spec("schema-error", ERROR, "Invalid Table Schema", "{note}"),
     _spec(
         "unsafe-path",
         ERROR,
-        "package",
         "Path outside the package",
         "path {path!r} is {why}; it was not read",
     ),
     _spec(
         "remote-not-supported",
         ERROR,
-        "package",
         "Remote data cannot be fetched",
         "path {path!r} is a URL; remote data was allowed, but cz-stats does not fetch it yet: "
         "download it into the package folder; it was not read",
@@ -50,118 +47,100 @@ _ALL = (
     _spec(
         "profile-not-fetched",
         WARNING,
-        "package",
         "Custom profile not applied",
         "{key} {value!r} names a custom profile; it was not fetched or read (cz-stats judges "
         "descriptors by the standard Data Package profiles only)",
     ),
-    _spec("source-error", ERROR, "package", "File cannot be read", "{note}"),
+    _spec("source-error", ERROR, "File cannot be read", "{note}"),
     _spec(
         "limit-exceeded",
         ERROR,
-        "row",
         "Over a reading limit",
         "{what}, over the limit of {limit}; {consequence}; {hint}",
     ),
-    _spec("format-error", ERROR, "package", "Unsupported format", "{note}"),
+    _spec("format-error", ERROR, "Unsupported format", "{note}"),
     _spec(
         "encoding-error",
         ERROR,
-        "row",
         "Bytes not valid in the declared encoding",
         "bytes {value} are not valid {encoding}{hint}",
     ),
     _spec(
         "byte-count",
         ERROR,
-        "package",
         "File size differs from the declared bytes",
         "file {path!r} is {actual} bytes, but the resource declares {declared} bytes",
     ),
     _spec(
         "hash-count",
         ERROR,
-        "package",
         "File hash differs from the declared hash",
         "file {path!r} has {algorithm} {actual}, but the resource declares {declared}",
     ),
     # --- the header --------------------------------------------------------------------------
-    _spec("blank-label", ERROR, "header", "Blank header label", "column {column} has no label"),
+    _spec("blank-label", ERROR, "Blank header label", "column {column} has no label"),
     _spec(
         "duplicate-label",
         ERROR,
-        "header",
         "Duplicate header label",
         "label {value!r} of column {column} repeats column {first}",
     ),
     _spec(
         "incorrect-label",
         ERROR,
-        "header",
         "Header label differs from the schema",
         "column {column} is labelled {value!r} but the schema names it {field!r}",
     ),
     _spec(
         "missing-label",
         ERROR,
-        "header",
         "Schema field missing from the file",
         "the schema declares field {field!r} (column {column}) but the file has no such column",
     ),
     _spec(
         "extra-label",
         ERROR,
-        "header",
         "Column not in the schema",
         "column {column} labelled {value!r} is not declared in the schema",
     ),
     # --- rows --------------------------------------------------------------------------------
-    _spec("blank-row", ERROR, "row", "Blank row", "row is empty"),
+    _spec("blank-row", ERROR, "Blank row", "row is empty"),
     _spec(
         "extra-cell",
         ERROR,
-        "row",
         "More cells than the header",
         "row has {actual} cells, the header has {expected}",
     ),
     _spec(
         "missing-cell",
         ERROR,
-        "cell",
         "Fewer cells than the header",
         "row has {actual} cells, so field {field!r} is missing",
     ),
     # --- Table Schema field checks -----------------------------------------------------------
-    _spec("type-error", ERROR, "cell", "Value does not match the field type", "{why}"),
-    _spec("required-error", ERROR, "cell", "Required value missing", "a value is required"),
-    _spec("unique-error", ERROR, "cell", "Value repeats", "value repeats row {first}"),
-    _spec("enum-error", ERROR, "cell", "Value not in the allowed list", "must be one of {enum}"),
-    _spec(
-        "pattern-error", ERROR, "cell", "Value does not match the pattern", "must match {pattern}"
-    ),
-    _spec("minimum-error", ERROR, "cell", "Value below the minimum", "must be {op} {bound}"),
-    _spec("maximum-error", ERROR, "cell", "Value above the maximum", "must be {op} {bound}"),
+    _spec("type-error", ERROR, "Value does not match the field type", "{why}"),
+    _spec("required-error", ERROR, "Required value missing", "a value is required"),
+    _spec("unique-error", ERROR, "Value repeats", "value repeats row {first}"),
+    _spec("enum-error", ERROR, "Value not in the allowed list", "must be one of {enum}"),
+    _spec("pattern-error", ERROR, "Value does not match the pattern", "must match {pattern}"),
+    _spec("minimum-error", ERROR, "Value below the minimum", "must be {op} {bound}"),
+    _spec("maximum-error", ERROR, "Value above the maximum", "must be {op} {bound}"),
     _spec(
         "min-length-error",
         ERROR,
-        "cell",
         "Value too short",
         "must have at least {bound} characters",
     ),
-    _spec(
-        "max-length-error", ERROR, "cell", "Value too long", "must have at most {bound} characters"
-    ),
+    _spec("max-length-error", ERROR, "Value too long", "must have at most {bound} characters"),
     _spec(
         "primary-key",
         ERROR,
-        "row",
         "Primary key repeats",
         "the key ({field}) repeats row {first}",
     ),
     _spec(
         "foreign-key",
         ERROR,
-        "row",
         "Value not found in the referenced table",
         "{value!r} not found in {target}",
     ),
@@ -169,83 +148,70 @@ _ALL = (
     _spec(
         "value-not-finite",
         ERROR,
-        "cell",
         "Value is not a finite number",
         "a published figure must be finite, not {value}",
     ),
-    _spec("share-range", ERROR, "cell", "Share out of range", "share must be within 0..100"),
+    _spec("share-range", ERROR, "Share out of range", "share must be within 0..100"),
     _spec(
         "growth-range",
         ERROR,
-        "cell",
         "Growth below -100 %",
         "a year-on-year growth rate cannot be below -100 %",
     ),
     _spec(
         "growth-implausible",
         WARNING,
-        "cell",
         "Implausible growth",
         "growth over {limit} % is implausible; check the source",
     ),
-    _spec(
-        "rank-range", ERROR, "cell", "Invalid rank", "a rank must be a whole number of 1 or more"
-    ),
+    _spec("rank-range", ERROR, "Invalid rank", "a rank must be a whole number of 1 or more"),
     _spec(
         "count-not-whole",
         ERROR,
-        "cell",
         "Count is not a whole number",
         "a count of unit {unit!r} must be a whole number",
     ),
-    _spec("count-negative", ERROR, "cell", "Negative count", "a count cannot be negative"),
+    _spec("count-negative", ERROR, "Negative count", "a count cannot be negative"),
     _spec(
         "unit-mismatch",
         ERROR,
-        "cell",
         "Unit differs from the indicator's",
         "indicator {indicator!r} is measured in {expected!r}",
     ),
     _spec(
         "multiplier-mismatch",
         ERROR,
-        "cell",
         "Unit multiplier differs from the indicator's",
         "indicator {indicator!r} is stated with multiplier {expected}",
     ),
     _spec(
         "period-format",
         ERROR,
-        "cell",
         "Period not in the period grammar",
         "a period is YYYY, YYYY-Qn, YYYY-MM, YYYY-MM-DD or START/END of one of those",
     ),
-    _spec("period-invalid", ERROR, "cell", "Not a real calendar period", "{why}"),
+    _spec("period-invalid", ERROR, "Not a real calendar period", "{why}"),
     _spec(
         "period-after-source",
         ERROR,
-        "cell",
         "Period ends after its source was published",
         "period ends {end}, after source {source!r} was published on {published}",
     ),
     _spec(
         "quote-not-in-source",
         ERROR,
-        "cell",
         "Quote not found in the source text",
         "quote is not found verbatim in the text of source {source!r}",
     ),
     _spec(
         "value-not-in-quote",
         ERROR,
-        "cell",
         "Value is not a figure of its quote",
         "{why}; the quote states: {figures}",
     ),
     _spec(
         "quote-figure-unclear",
         WARNING,
-        "cell",
         "Quote does not settle the value",
         "{why}; the quote states: {figures}",
     ),
@@ -253,7 +219,6 @@ _ALL = (
     _spec(
         "nul-byte",
         ERROR,
-        "cell",
         "NUL byte in text",
         "the text contains a NUL byte (U+0000), which databases and many tools refuse; "
         "the file may be UTF-16 or binary: save it as UTF-8 text",
@@ -261,7 +226,6 @@ _ALL = (
     _spec(
         "formula-injection",
         WARNING,
-        "cell",
         "Text a spreadsheet would run as a formula",
         "text starting with =, +, -, @, a tab or a carriage return is run as a formula when "
         "the CSV is opened in a spreadsheet; keep it only if it is meant as text",
@@ -270,7 +234,6 @@ _ALL = (
     _spec(
         "missing-title",
         WARNING,
-        "package",
         "Package has no title",
         'the package has no title, so a reuser cannot tell what it holds; add "title" to '
         "datapackage.json (publish refuses a package without one)",
@@ -278,7 +241,6 @@ _ALL = (
     _spec(
         "missing-license",
         WARNING,
-        "package",
         "Package has no licence",
         'the package names no licence, so its data cannot legally be reused; add "licenses", '
         'e.g. [{{"name": "CC-BY-4.0", "path": '
@@ -289,7 +251,6 @@ _ALL = (
     _spec(
         "cell-format-rounds",
         ERROR,
-        "cell",
         "Cell shows other digits than it holds",
         "the cell holds {stored} but its number format {format!r} shows {value}; it is read as "
         "shown: type the figure meant, or widen the format so that both agree",
@@ -297,7 +258,6 @@ _ALL = (
     _spec(
         "date-cell-in-text",
         ERROR,
-        "cell",
         "Spreadsheet date in a text field",
         "the cell is a spreadsheet date (day {value}, format {format!r}), not the text typed: "
         "Excel turns a period such as 2024-09 into the first day of the month; format the "

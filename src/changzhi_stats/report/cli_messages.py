@@ -152,7 +152,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "help.push.to": (
         "The CKAN portal, e.g. https://data.example.org.",
-        "CKAN 门户，例如 https://data.example.org。",
+        "CKAN 门户，例如 `https://data.example.org`。",
     ),
     "help.push.token_file": (
         "Read the API token from this file (default: the CKAN_API_TOKEN environment variable).",
@@ -199,7 +199,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "published": (
         "published {version} of {package} to {path} ({files} files); "
         "datapackage.json sha256 {sha256}",
-        "已将 {package} 发布为 {version}，位于 {path}（{files} 个文件）；"
+        "已发布 {version}（数据包 {package}）到 {path}（{files} 个文件）；"
         "datapackage.json 的 sha256 为 {sha256}",
     ),
     "published-warnings": (

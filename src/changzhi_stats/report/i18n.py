@@ -105,14 +105,14 @@ ZH: dict[str, tuple[str, str]] = {
     ),
     "missing-title": (
         "数据包没有标题",
-        '数据包没有标题（title），使用者无法知道其内容；请在 datapackage.json 中填写 "title"'
+        "数据包没有标题（`title`），使用者无法知道其内容；请在 datapackage.json 中填写 `title`"
         "（没有标题的数据包不能发布）",
     ),
     "missing-license": (
         "数据包没有许可协议",
-        '数据包没有注明许可协议（licenses），其数据在法律上无法再利用；请填写 "licenses"，'
-        '例如 [{{"name": "CC-BY-4.0", "path": '
-        '"https://creativecommons.org/licenses/by/4.0/"}}]（没有许可协议的数据包不能发布）',
+        "数据包没有注明许可协议（`licenses`），其数据在法律上无法再利用；请填写 `licenses`，"
+        '例如 `[{{"name": "CC-BY-4.0", "path": '
+        '"https://creativecommons.org/licenses/by/4.0/"}}]`（没有许可协议的数据包不能发布）',
     ),
     "cell-format-rounds": (
         "单元格显示的数字与存储的不同",
