@@ -2,8 +2,8 @@
 
 Tables that others refer to (codelists: indicators, units, sources, any foreign-key target) are
 read whole first; every other table is streamed in batches, so memory stays bounded by the batch
-size. Repeated keys are found across batches from 64-bit key hashes, re-checked exactly on the
-few rows whose hashes collide.
+size. Each table is handed to an engine (:mod:`changzhi_stats.engines`): plan the table, run each
+batch, finish (repeated keys across batches).
 """
 
 from __future__ import annotations
@@ -14,13 +14,11 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
 from changzhi_stats import arguments
-from changzhi_stats.engines.polars import distinct
-from changzhi_stats.engines.polars import run as engine
-from changzhi_stats.engines.polars.builders import Tables, build, typed
+from changzhi_stats.engines import TableSpec, get_engine
+from changzhi_stats.engines.polars.builders import Tables
 from changzhi_stats.engines.polars.enrich import Enrichment, Loaded, enrich
 from changzhi_stats.engines.polars.plan import Plan, plan
 from changzhi_stats.errors import CzStatsError
@@ -29,17 +27,10 @@ from changzhi_stats.package.limits import Limits, describe_bytes
 from changzhi_stats.report import i18n
 from changzhi_stats.report.problems import DEFAULT_MAX_ERRORS, Findings, Report, make_problem
 from changzhi_stats.rules import model as statrules
-from changzhi_stats.rules.core import (
-    ABSENT_PREFIX,
-    KEY_HASH,
-    Rule,
-    absent_name,
-    typed_name,
-    usable,
-)
+from changzhi_stats.rules.core import Rule, absent_name, typed_name, usable
 from changzhi_stats.rules.tableschema import fields_of, key_fields
 from changzhi_stats.sources.csv import CsvSource
-from changzhi_stats.sources.text import ROW, column, combined_hash, compact
+from changzhi_stats.sources.text import ROW, column
 from changzhi_stats.sources.xlsx import locate, open_source
 
 # Called with (resource name, checked batch, field names, the codelists) for every batch.
@@ -98,8 +89,6 @@ class _Table:
     rows: int = 0
     loaded: Loaded | None = None
     nul_scan: Future[bool] | None = None  # whether the file may hold a NUL byte at all
-    keys: list[_KeyTracker] = field(default_factory=list)
-    compiled: dict = field(default_factory=dict)  # batch shape → (rules, built, verdicts)
 
     @property
     def name(self) -> str:
@@ -116,33 +105,30 @@ def check_package(
     *,
     sink: Sink | None = None,
     progress: Progress | None = None,
+    engine: str = "polars",
 ) -> tuple[Report, dict[str, Loaded]]:
     """The validation proper, shared with ``publish`` (which writes each batch through ``sink``).
 
-    Returns the report and the tables read whole (the codelists).
+    Each table is planned, run a batch at a time and finished by ``engine`` (a name in
+    :data:`changzhi_stats.engines.ENGINES`). Returns the report and the tables read whole.
     """
     tables = [t for r in package.resources if (t := _open(r, findings, package.limits)) is not None]
     loaded = _load_lookups(tables, findings)
     total_bytes = sum(_size(t.resource) for t in tables)
     done_bytes = done_rows = 0
-    state = Enrichment()
-    whole = Tables({name: table.frame for name, table in loaded.items()})
+    runner = get_engine(engine, lookups=loaded, base=package.base)
     for table in tables:
-        fk_rules = _foreign_key_rules(table, loaded, findings)
-        for rule in table.plan.rules:
-            if rule.kind == "unique":
-                table.keys.append(_KeyTracker(rule))
+        plan_ = runner.plan_table(_spec(table, _foreign_key_rules(table, loaded, findings)))
         batches = [table.loaded.frame] if table.loaded else _prepared(table, findings)
         for frame in _at_least_one(batches, table):
-            _check(table, frame, fk_rules, loaded, whole, package, findings, state)
+            runner.run_batch(plan_, frame, findings)
             if sink is not None:
                 sink(table.name, frame, [table.fields[i] for i in table.kept], loaded)
             done_rows += frame.height
             if progress is not None:
                 progress(done_rows, done_bytes + _share(table, frame), total_bytes)
         done_bytes += _size(table.resource)
-        for tracker in table.keys:
-            tracker.report(table, findings)
+        runner.finish(plan_, findings)
     findings.extend(package.descriptor_problems())
     report = Report.from_findings(
         findings,
@@ -420,78 +406,26 @@ def _prepare(table: _Table, batch: pl.DataFrame, findings: Findings) -> pl.DataF
     return frame.with_columns(expr.alias(typed_name(n)) for n, expr in typed_exprs.items())
 
 
-def _check(table, frame, fk_rules, loaded, whole, package, findings, state) -> None:
-    source = table.loaded or Loaded(table.name, frame, table.resource.schema, table.fields)
-    enriched = enrich(source, loaded, package.base, findings, state)
-    absent = frozenset(
-        c[len(ABSENT_PREFIX) :] for c in frame.columns if c.startswith(ABSENT_PREFIX)
+def _spec(table: _Table, rules: list[Rule]) -> TableSpec:
+    """``table`` as the engine sees it: its schema, fields, plan, and a way to read it again."""
+
+    def reread() -> Iterator[pl.DataFrame]:
+        quiet = Findings(0)
+        raw = _within_limits(table, table.source.batches(quiet), quiet)
+        return (_prepare_quietly(table, batch, quiet) for batch in raw)
+
+    nul_scan = table.nul_scan
+    return TableSpec(
+        table.name,
+        table.resource.schema,
+        table.fields,
+        table.present,
+        table.plan,
+        rules,
+        whole=table.loaded,
+        may_hold_nul=nul_scan.result if nul_scan is not None else None,
+        reread=reread,
     )
-    shape = (table.name, absent, tuple(enriched.columns))
-    if table.nul_scan is not None:
-        if not table.nul_scan.result():  # no NUL anywhere in the file: no check per cell
-            table.plan.rules = [r for r in table.plan.rules if r.kind != "nul-byte"]
-        table.nul_scan = None
-    if shape not in table.compiled:  # the same rules serve every batch of the same shape
-        rules = plan(table.resource.schema, table.present, absent).rules if absent else None
-        rules = [r for r in (rules or table.plan.rules) if r.kind != "unique"] + fk_rules
-        rules += statrules.applicable(set(enriched.columns))
-        failures = [build(rule, whole) for rule in rules]
-        table.compiled[shape] = (rules, failures, distinct.plan(rules, failures, table.plan.typed))
-    rules, failures, passing = table.compiled[shape]
-    skipped = distinct.cannot_fail(enriched, passing)
-    if skipped:
-        rules = [r for n, r in enumerate(rules) if n not in skipped]
-        failures = [f for n, f in enumerate(failures) if n not in skipped]
-    engine.run(enriched, rules, table.name, findings, failures)
-    for tracker in table.keys:
-        tracker.add(frame)
-
-
-class _KeyTracker:
-    """Finds repeated keys across batches from 64-bit hashes (8 bytes a row), then re-checks
-    exactly, on a second look at only the rows whose hash repeats."""
-
-    def __init__(self, rule: Rule) -> None:
-        self.rule = rule
-        self.names: tuple[str, ...] = rule.args["names"]
-        self.hashes: list[np.ndarray] = []
-
-    def _hashed(self, frame: pl.DataFrame) -> pl.DataFrame:
-        keys = [typed(n) for n in self.names]
-        complete = frame.filter(pl.all_horizontal([k.is_not_null() for k in keys]))
-        return complete.with_columns(combined_hash(keys).alias(KEY_HASH))
-
-    def add(self, frame: pl.DataFrame) -> None:
-        self.hashes.append(self._hashed(frame)[KEY_HASH].to_numpy())
-
-    def repeated(self) -> np.ndarray:
-        """Hash values seen more than once: true repeats, and (rarely) collisions."""
-        hashes = np.empty(sum(len(h) for h in self.hashes), dtype=np.uint64)
-        done = 0
-        self.hashes.reverse()
-        while self.hashes:  # not np.concatenate: each batch's hashes are freed once copied
-            chunk = self.hashes.pop()
-            hashes[done : done + len(chunk)] = chunk
-            done += len(chunk)
-        hashes.sort()
-        return np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
-
-    def report(self, table: _Table, findings: Findings) -> None:
-        repeated = self.repeated()
-        if not len(repeated):
-            return
-        wanted = pl.Series(repeated).implode()
-        if table.loaded is not None:
-            frames = [table.loaded.frame]
-        else:  # a second pass over the file, keeping only the rows whose hash repeats
-            quiet = Findings(0)
-            raw = _within_limits(table, table.source.batches(quiet), quiet)
-            frames = (_prepare_quietly(table, b, quiet) for b in raw)
-        candidates = [
-            compact(self._hashed(f).filter(pl.col(KEY_HASH).is_in(wanted))) for f in frames
-        ]
-        # "diagonal": a batch with short rows has absent-cell columns the others lack
-        engine.run(pl.concat(candidates, how="diagonal"), [self.rule], table.name, findings)
 
 
 def _prepare_quietly(table: _Table, batch: pl.DataFrame, quiet: Findings) -> pl.DataFrame:

@@ -1,0 +1,34 @@
+"""Engines behind one small interface (:mod:`changzhi_stats.engines.base`), by name.
+
+``ENGINES`` maps a name to a factory called with the run's context (``lookups``: the tables read
+whole; ``base``: the package's folder); :func:`get_engine` returns an engine for one run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from changzhi_stats.engines.base import Engine, TableSpec
+from changzhi_stats.errors import UsageError
+
+
+def _polars(**context: Any) -> Engine:
+    from changzhi_stats.engines.polars.engine import PolarsEngine
+
+    return PolarsEngine(**context)
+
+
+ENGINES: dict[str, Callable[..., Engine]] = {"polars": _polars}
+
+
+def get_engine(name: str = "polars", **context: Any) -> Engine:
+    """A fresh engine ``name`` for one validation run; an unknown name is a :class:`UsageError`."""
+    factory = ENGINES.get(name) if isinstance(name, str) else None
+    if factory is None:
+        known = ", ".join(sorted(ENGINES))
+        raise UsageError(f"unknown engine {name!r} (engines: {known})")
+    return factory(**context)
+
+
+__all__ = ["ENGINES", "Engine", "TableSpec", "get_engine"]
