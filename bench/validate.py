@@ -350,13 +350,16 @@ def generate_observations(
     unit_codes = [i.unit for i in indicators]
     counted = np.array([UNITS[u][2] == "count" for u in unit_codes])[ind]
     whole = (measure == 3) | counted
-    level = np.round(scale * rng.lognormal(0.0, 0.35, rows), 2)
+    # Figures come from a small pool, as published figures repeat: each row's quote states its
+    # value (see _stating), and a release states a few thousand distinct figures, not millions.
+    pick = rng.integers(0, FIGURE_POOL, rows)
+    level = np.round(scale * rng.lognormal(0.0, 0.35, FIGURE_POOL)[pick], 2)
     value = np.select(
         [measure == 0, measure == 1, measure == 2],
         [
             level,
-            np.round(np.clip(rng.normal(6.0, 8.0, rows), -99.0, 900.0), 1),
-            np.round(rng.uniform(0.0, 100.0, rows), 1),
+            np.round(np.clip(rng.normal(6.0, 8.0, FIGURE_POOL), -99.0, 900.0), 1)[pick],
+            np.round(rng.uniform(0.0, 100.0, FIGURE_POOL), 1)[pick],
         ],
         default=rng.integers(1, 12, rows).astype(np.float64),
     )
@@ -390,6 +393,7 @@ def generate_observations(
     )
 
 
+FIGURE_POOL = 16  # distinct figures per indicator and measure
 MULTIPLIER_WORDS = {0: "", 3: "千", 4: "万", 7: "千万", 8: "亿"}
 BEFORE_WORDS = ["", "超过", "", "不到", "", "约"]  # by comparator: eq gt ge lt le approx
 AFTER_WORDS = ["", "", "以上", "", "以下", ""]

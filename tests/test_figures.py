@@ -109,6 +109,8 @@ def test_parse_chinese(text: str, expected) -> None:
         ("减少1.2个百分点", -1.2, 0, "points", "eq"),
         ("降至5%", 5, 0, "percent", "eq"),
         ("1,234.5万元", 1234.5, 4, "number", "eq"),
+        ("空气质量优良天数达到228天以上", 228, 0, "number", "ge"),  # a qualifier after 天
+        ("供水16974.38万立方米以上", 16974.38, 4, "number", "ge"),  # after 立方米, not 米
     ],
 )
 def test_one_figure(passage: str, number, multiplier: int, kind: str, comparator: str) -> None:

@@ -47,6 +47,7 @@ UNITS = (
     ("平方公里", "km2", "number"),
     ("平方千米", "km2", "number"),
     ("平方米", "m2", "number"),
+    ("立方米", "m3", "number"),
     ("千瓦时", "kwh", "number"),
     ("千瓦", "kw", "number"),
     ("千米", "km", "number"),
@@ -62,6 +63,7 @@ UNITS = (
     ("吨", "t", "number"),
     ("亩", "mu", "number"),
     ("倍", "times", "number"),
+    ("天", "day", "number"),  # 优良天数达到228天以上
     ("人次", "count", "number"),
 )
 # classifiers (measure words of counted things): the unit proposed is ``count``
