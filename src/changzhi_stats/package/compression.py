@@ -93,23 +93,6 @@ def open_data(
     return _Decompressing(stream, path.name, kind, limit, handle)
 
 
-def read_all(
-    path: Path, compression: str | None, *, limit: int | None = None
-) -> tuple[bytes, CompressionError | None]:
-    """The whole decompressed data (for the slow path that decodes a file in Python), and the
-    error that stopped it early, if any: the data up to a fault is still checked."""
-    if compression is None:
-        return path.read_bytes(), None
-    parts: list[bytes] = []
-    try:
-        with open_data(path, compression, limit=limit) as handle:
-            while chunk := handle.read(CHUNK):
-                parts.append(chunk)
-    except CompressionError as exc:
-        return b"".join(parts), exc
-    return b"".join(parts), None
-
-
 def _zip_member(handle: BinaryIO, inner: str | None) -> BinaryIO:
     archive = zipfile.ZipFile(handle)
     try:

@@ -389,18 +389,6 @@ def open_source(resource: ResourceSpec, findings: Findings) -> TableSource:
     return CsvSource(resource, findings)
 
 
-def read_frame(resource: ResourceSpec) -> pl.DataFrame:
-    """The whole sheet as text columns named by its header (for ``cz-stats diff``)."""
-    quiet = Findings(0)
-    source = XlsxSource(resource, quiet)
-    names = [label or f"column{i + 1}" for i, label in enumerate(source.labels or [])]
-    frames = [f.drop(ROW) for f in source.batches(quiet)]
-    if not frames:
-        return pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in names})
-    frame = pl.concat(frames)
-    return frame.rename(dict(zip(frame.columns, names, strict=True)))
-
-
 def locate(report, package):
     """Prefix each problem in a sheet with its cell, ``Sheet1!C7`` (``Sheet1!7`` for a row)."""
     from dataclasses import replace
