@@ -229,17 +229,29 @@ def test_html_report_renders_in_chromium(broken: Path, tmp_path: Path) -> None:
     [
         ("57.5", "CNY", "8", "eq", "57.5亿元"),
         ("1000", "CNY", "4", "eq", "1000万元"),
-        ("93", "percent", "0", "ge", "≥93%"),
-        ("3000", "count", "0", "gt", ">3000辆"),
-        ("3", "rank", "0", "le", "≤3位"),
+        ("93", "percent", "0", "ge", "93%以上"),
+        ("3000", "count", "0", "gt", "超过3000辆"),
+        ("3", "rank", "0", "le", "前三"),
+        ("4", "rank", "0", "lt", "前三"),
+        ("2", "rank", "0", "eq", "第2位"),
+        ("20", "rank", "0", "le", "前20位"),
         ("0.6", "mm", "0", "approx", "约0.6毫米"),
-        ("5", "widgets", "5", "lt", "<5×10^5 widgets"),
+        ("5", "percent", "0", "lt", "不到5%"),
+        ("3", "percent", "0", "le", "不超过3%"),
+        ("5", "widgets", "5", "lt", "不到5×10^5 widgets"),
     ],
 )
 def test_figures_read_as_a_person_reads_them(value, unit, multiplier, comparator, expected) -> None:
     units = {"CNY": {"name_zh": "元"}, "count": {"name_zh": "辆"}, "rank": {"name_zh": "位"}}
     units["mm"] = {"name_zh": "毫米"}
     assert releasepage.figure(value, unit, multiplier, comparator, units) == expected
+
+
+def test_a_rank_is_written_as_a_place_and_the_sign_form_stays_for_the_tooltip() -> None:
+    units = {"count": {"name_zh": "个"}}
+    assert releasepage.figure("2", "count", "0", "eq", units, rank=True) == "第2位"
+    assert releasepage.figure("3", "count", "0", "le", units, rank=True) == "前三"
+    assert releasepage.figure("93", "percent", "0", "ge", {}, signs=True) == "≥93%"
 
 
 @pytest.mark.parametrize(
@@ -289,7 +301,8 @@ def test_every_release_has_a_page_listed_in_sha256sums(two_releases: Path) -> No
         listed = (folder / "SHA256SUMS").read_text(encoding="utf-8")
         assert "  index.html\n" in listed
         assert f'<strong id="version">{version}</strong>' in page
-        assert not re.search(r"<script|<link|https?://[^\"<]*\.(css|js)", page)
+        # plain inline JS and CSS only: nothing fetched, so it works offline from file://
+        assert not re.search(r"<script[^>]*src|<link|https?://[^\"<]*\.(css|js)", page)
         assert cz.verify(folder).intact
 
 
@@ -308,12 +321,15 @@ def test_the_release_page_renders_in_chromium(two_releases: Path, tmp_path: Path
     assert '<strong id="version">1.1.0</strong>' in dom
     assert '<time id="date">2024-12-04</time>' in dom
     figures = dict(
-        re.findall(r'<tr data-indicator="([^"]+)">.*?<td class="figure"[^>]*>([^<]+)</td>', dom)
+        re.findall(
+            r'<tr class="obs" data-indicator="([^"]+)".*?<td class="figure"[^>]*>([^<]+)</td>', dom
+        )
     )
     assert figures["new_energy_investment"] == "57.5亿元"
-    assert figures["coal_advanced_capacity_share"] == "≥93%"
-    assert figures["new_energy_heavy_trucks"] == "&gt;3000个"
+    assert figures["coal_advanced_capacity_share"] == "93%以上"
+    assert figures["new_energy_heavy_trucks"] == "超过3000个"
     assert figures["green_coal_mines"] == "23个"
+    assert figures["led_chain_leader_national_rank"] == "前三"  # not ≤3个
     assert "2024年前三季度" in dom
     # every download link with the file's real sha256
     sums = dict(
@@ -332,7 +348,9 @@ def test_the_release_page_renders_in_chromium(two_releases: Path, tmp_path: Path
         assert sums[name] == digest, name
     # the changes since 1.0.0
     changes = dom.split('id="changes"', 1)[1]
-    assert "1.0.0" in changes and "green_coal_mines" in changes and "22 → 23" in changes
+    assert "1.0.0" in changes and "22个 → 23个" in changes
+    assert "绿色开采煤矿数量（个） · 长治市 · 2024年12月4日" in changes  # names, not codes
+    assert '<a href="../1.0.0/index.html">1.0.0</a>' in dom.split('id="earlier"', 1)[1]
     first = browse(two_releases / "1.0.0" / "index.html", tmp_path / "profile1")
     assert "首次发布" in first.split('id="changes"', 1)[1]
     screenshot(page, tmp_path, "release-page.png")

@@ -10,6 +10,7 @@ same input gives the same bytes.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import html
 import re
@@ -25,6 +26,14 @@ MAX_REVISED = 200
 
 COMPARATORS = {"eq": "", "approx": "约", "gt": ">", "ge": "≥", "lt": "<", "le": "≤"}
 COMPARATOR_WORDS = {"approx": "约", "gt": "多", "ge": "以上", "lt": "不到", "le": "以内"}
+# how a comparator is written around a figure: 约57.5亿元, 超过3000个, 93%以上, 不到5%, 不超过3%
+WRITTEN = {
+    "approx": ("约", ""),
+    "gt": ("超过", ""),
+    "ge": ("", "以上"),
+    "lt": ("不到", ""),
+    "le": ("不超过", ""),
+}
 MULTIPLIERS = {0: "", 2: "百", 3: "千", 4: "万", 6: "百万", 7: "千万", 8: "亿", 12: "万亿"}
 PERCENT = {"percent", "pct", "%"}
 STATUS = {"A": "正常 normal", "P": "初步 provisional", "E": "估计 estimated"}  # SDMX OBS_STATUS
@@ -38,6 +47,11 @@ table{border-collapse:collapse;width:100%;margin:.5em 0 1em;font-size:.93em}
 th,td{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
 th{background:#f3f3f3}td.figure{font-weight:bold;white-space:nowrap;text-align:right}
 td.sha{font-family:monospace;font-size:.8em;word-break:break-all}
+.filters{display:flex;flex-wrap:wrap;gap:.6em 1.2em;align-items:center;padding:.6em;
+background:#f6f8fa;border:1px solid #ddd;border-radius:.3em}
+.filters input{min-width:16em}.filters .count{margin-left:auto}
+svg.chart{display:block}table.summary td.figure{font-size:1.05em}
+#earlier a{margin:0 .2em}
 code{background:#f5f5f5;padding:0 .2em}.period small{color:#777}
 footer{margin-top:2em;color:#777;font-size:.85em}
 """
@@ -66,35 +80,89 @@ def render(descriptor: dict, folder: Path, lookups: dict[str, Loaded], changes: 
     description = descriptor.get("description_zh") or descriptor.get("description")
     if description:
         out.append(f"<p>{_e(description)}</p>")
+    out.extend(_earlier(folder, version))
     out.extend(_reuse(descriptor, lookups.get("sources")))
-    out.extend(_indicators(folder, lookups, _table_path(descriptor, "observations")))
+    context = _Context(lookups)
+    rows, more = _observations(folder, _table_path(descriptor, "observations"))
+    if rows:
+        out.extend(_filters(rows, context))
+        out.extend(_summary(rows, context))
+        out.extend(_indicators(rows, more, context))
     out.extend(_downloads(descriptor, folder))
-    out.extend(_changes(changes))
+    out.extend(_changes(changes, context))
     out.append(
         "<footer>由 cz-stats 生成 · Made by cz-stats. 校验和见 SHA256SUMS · "
-        "Checksums: SHA256SUMS.</footer></body></html>"
+        "Checksums: SHA256SUMS.</footer>"
     )
+    if rows:
+        out.append(f"<script>{_SCRIPT}</script>")
+    out.append("</body></html>")
     return "\n".join(out) + "\n"
 
 
 # --- figures as a person reads them ----------------------------------------------------------
 
 
-def figure(value: str, unit: str, multiplier: object, comparator: str, units: dict) -> str:
-    """``57.5``, ``CNY``, 8, ``eq`` → ``57.5亿元``; ``93``, ``percent``, 0, ``ge`` → ``≥93%``."""
+def figure(
+    value: str,
+    unit: str,
+    multiplier: object,
+    comparator: str,
+    units: dict,
+    rank: bool = False,
+    signs: bool = False,
+) -> str:
+    """A figure as people write it: ``57.5``, ``CNY``, 8, ``eq`` → ``57.5亿元``; ``93``,
+    ``percent``, 0, ``ge`` → ``93%以上``; a rank ``2`` → ``第2位``, ``≤3`` → ``前三``.
+
+    ``signs`` writes the comparator as a sign instead (``≥93%``), for the English tooltip.
+    """
     try:
         power = int(multiplier) if multiplier not in (None, "") else 0
     except (TypeError, ValueError):
         power = 0
-    sign = COMPARATORS.get(comparator or "eq", "")
+    comparator = comparator or "eq"
     info = units.get(unit, {})
-    if unit in PERCENT or info.get("name_zh") == "%":
-        return f"{sign}{value}%" + (f"×10^{power}" if power else "")
-    prefix = MULTIPLIERS.get(power)
-    if prefix is None:
-        prefix = f"×10^{power} "
-    word = info.get("name_zh") or unit
-    return f"{sign}{value}{prefix}{word}"
+    if rank or unit == "rank":
+        return (
+            _rank(value, comparator) if not signs else f"{COMPARATORS.get(comparator, '')}#{value}"
+        )
+    if unit in PERCENT or info.get("name_zh") == "%" or info.get("name_zh") == "百分比":
+        number = f"{value}%" + (f"×10^{power}" if power else "")
+    else:
+        prefix = MULTIPLIERS.get(power)
+        if prefix is None:
+            prefix = f"×10^{power} "
+        number = f"{value}{prefix}{info.get('name_zh') or unit}"
+    if signs:
+        return COMPARATORS.get(comparator, "") + number
+    before, after = WRITTEN.get(comparator, ("", ""))
+    return f"{before}{number}{after}"
+
+
+def _rank(value: str, comparator: str) -> str:
+    """``2`` → ``第2位``; at most 3 (or fewer than 4) → ``前三``; at least 5 → ``第5位及以后``."""
+    try:
+        number = int(float(value))
+        whole = float(value) == number
+    except ValueError:
+        number, whole = 0, False
+    if comparator in ("le", "lt") and whole:
+        top = number if comparator == "le" else number - 1
+        if top >= 1:
+            return f"前{_NUMERALS[top]}" if top in _NUMERALS else f"前{top}位"
+    if comparator == "approx":
+        return f"约第{value}位"
+    if comparator == "ge":
+        return f"第{value}位及以后"
+    if comparator == "gt":
+        return f"第{value}位以后"
+    if comparator in ("le", "lt"):
+        return f"前{value}位"
+    return f"第{value}位"
+
+
+_NUMERALS = dict(enumerate("一二三四五六七八九十", start=1))
 
 
 def period_text(period: str) -> str:
@@ -163,60 +231,330 @@ def _table_path(descriptor: dict, name: str) -> str | None:
     return None
 
 
-def _indicators(folder: Path, lookups: dict[str, Loaded], relative: str | None) -> list[str]:
+class _Context:
+    """The codelists the page writes names from: indicators, units, regions, topics."""
+
+    def __init__(self, lookups: dict[str, Loaded]) -> None:
+        self.indicators = _records(lookups.get("indicators"), "indicator_id")
+        self.units = _records(lookups.get("units"), "unit")
+        self.regions = _records(lookups.get("regions"), "region_code")
+        self.topics = _topics(lookups.get("indicators"))
+        self.order = {code: i for i, code in enumerate(self.indicators)}
+        self.region_order = {code: i for i, code in enumerate(self.regions)}
+
+    def indicator(self, code: str) -> dict:
+        return self.indicators.get(code) or {}
+
+    def name(self, code: str) -> str:
+        return str(self.indicator(code).get("name_zh") or code)
+
+    def region(self, code: str) -> str:
+        return str((self.regions.get(code) or {}).get("name_zh") or code)
+
+    def shown(self, row: dict, signs: bool = False) -> str:
+        indicator = self.indicator(row.get("indicator_id") or "")
+        return figure(
+            row.get("value") or "",
+            row.get("unit") or indicator.get("unit") or "",
+            row.get("unit_multiplier") or indicator.get("unit_multiplier"),
+            row.get("comparator") or "eq",
+            self.units,
+            rank=_is_rank(indicator, row),
+            signs=signs,
+        )
+
+    def unit_text(self, code: str) -> str:
+        indicator = self.indicator(code)
+        if _is_rank(indicator, {}):
+            return "位次"
+        unit = str(indicator.get("unit") or "")
+        return figure("", unit, indicator.get("unit_multiplier"), "eq", self.units) if unit else ""
+
+
+def _is_rank(indicator: dict, row: dict) -> bool:
+    return (
+        indicator.get("measure") == "rank" or (row.get("unit") or indicator.get("unit")) == "rank"
+    )
+
+
+def _period_key(period: str) -> tuple:
+    parsed = periods.parse(period)
+    if parsed is None:
+        return (dt.date.min, dt.date.min, period)
+    return (parsed.last, parsed.first, period)
+
+
+def _year(period: str) -> str:
+    parsed = periods.parse(period)
+    return str(parsed.last.year) if parsed is not None else ""
+
+
+def _observations(folder: Path, relative: str | None) -> tuple[list[dict], bool]:
     path = folder / relative if relative and _plain(relative) else None
     if path is None or not path.is_file():
-        return []
+        return [], False
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         if not {"indicator_id", "value"} <= set(reader.fieldnames or ()):
-            return []
+            return [], False
         rows = [row for _, row in zip(range(MAX_ROWS), reader, strict=False)]
         more = next(reader, None) is not None
-    indicators = _records(lookups.get("indicators"), "indicator_id")
-    units = _records(lookups.get("units"), "unit")
-    regions = _records(lookups.get("regions"), "region_code")
-    topics = _topics(lookups.get("indicators"))
-    order = {code: i for i, code in enumerate(indicators)}
+    return rows, more
+
+
+def _data_attributes(row: dict, context: _Context, search: str) -> str:
+    indicator = context.indicator(row["indicator_id"])
+    return (
+        f' data-topic="{_e(indicator.get("topic") or "")}"'
+        f' data-year="{_e(_year(row.get("period") or ""))}"'
+        f' data-region="{_e(row.get("region_code") or "")}"'
+        f' data-text="{_e(search.lower())}"'
+    )
+
+
+def _search_text(row: dict, context: _Context) -> str:
+    indicator = context.indicator(row["indicator_id"])
+    region = context.regions.get(row.get("region_code") or "") or {}
+    parts = [
+        row["indicator_id"],
+        indicator.get("name_zh"),
+        indicator.get("name_en"),
+        region.get("name_zh"),
+        region.get("name_en"),
+        row.get("period"),
+        period_text(row.get("period") or ""),
+        context.shown(row),
+    ]
+    return " ".join(str(p) for p in parts if p)
+
+
+def _filters(rows: list[dict], context: _Context) -> list[str]:
+    """The search box and the topic, period (year) and region filters (run by the inline JS)."""
+    topics = dict.fromkeys(context.indicator(r["indicator_id"]).get("topic") or "" for r in rows)
+    years = sorted({_year(r.get("period") or "") for r in rows} - {""}, reverse=True)
+    regions = sorted(
+        {r.get("region_code") or "" for r in rows} - {""},
+        key=lambda c: (context.region_order.get(c, len(context.region_order)), c),
+    )
+
+    def select(name: str, label: str, options: list[tuple[str, str]]) -> str:
+        choices = "".join(f'<option value="{_e(v)}">{_e(t)}</option>' for v, t in options)
+        return (
+            f'<label>{label} <select id="filter-{name}" name="{name}">'
+            f'<option value="">全部 All</option>{choices}</select></label>'
+        )
+
+    return [
+        '<h2 id="find">查找 <span class="en">Find</span></h2>',
+        '<form id="filters" class="filters" onsubmit="return false">',
+        '<label>搜索 <span class="en">Search</span> <input id="filter-q" name="q" type="search" '
+        'placeholder="指标、地区、时期… indicator, region, period"></label>',
+        select(
+            "topic",
+            '主题 <span class="en">Topic</span>',
+            [(t, f"{context.topics.get(t, '')} {t}".strip()) for t in topics if t],
+        ),
+        select("year", '时期 <span class="en">Period</span>', [(y, f"{y}年") for y in years]),
+        select(
+            "region",
+            '地区 <span class="en">Region</span>',
+            [(c, context.region(c)) for c in regions],
+        ),
+        f'<span class="count">显示 <b id="shown">{len(rows)}</b> / {len(rows)} 条 '
+        '<span class="en">shown</span></span>',
+        "</form>",
+    ]
+
+
+def _series(rows: list[dict]) -> dict[tuple[str, str], list[dict]]:
+    """Each indicator's observations per region, oldest period first."""
+    found: dict[tuple[str, str], list[dict]] = {}
+    for row in rows:
+        found.setdefault((row["indicator_id"], row.get("region_code") or ""), []).append(row)
+    for members in found.values():
+        members.sort(key=lambda r: _period_key(r.get("period") or ""))
+    return found
+
+
+def chart(points: list[tuple[str, float]], width: int = 140, height: int = 36) -> str:
+    """A small inline SVG line chart of ``(period, value)`` points, oldest first."""
+    values = [v for _, v in points]
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = (width - 8) / max(len(points) - 1, 1)
+    xy = [
+        (4 + i * step, height - 4 - (v - low) / span * (height - 8))
+        for i, (_, v) in enumerate(points)
+    ]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+    label = "；".join(f"{period_text(p)} {v:g}" for p, v in points)
+    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2"/>' for x, y in xy)
+    return (
+        f'<svg class="chart" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}"><title>{_e(label)}</title>'
+        f'<polyline fill="none" stroke="#1565c0" stroke-width="1.5" points="{line}"/>'
+        f'<g fill="#1565c0">{dots}</g></svg>'
+    )
+
+
+def _chart_of(members: list[dict]) -> str:
+    points = []
+    for row in members:
+        try:
+            points.append((row.get("period") or "", float(row.get("value") or "")))
+        except ValueError:
+            return ""
+    if len({p for p, _ in points}) <= 2:
+        return ""
+    return chart(points)
+
+
+def _summary(rows: list[dict], context: _Context) -> list[str]:
+    """The latest value of each indicator (its own region first), with the series' chart."""
+    series = _series(rows)
+    latest: dict[str, tuple[tuple, dict]] = {}
+    for (code, region), members in series.items():
+        row = members[-1]
+        rank = (_period_key(row.get("period") or "")[:2], -context.region_order.get(region, 10**9))
+        if code not in latest or rank > latest[code][0]:
+            latest[code] = (rank, row)
+    ordered = sorted(latest, key=lambda c: (context.order.get(c, len(context.order)), c))
+    charts = {
+        code: _chart_of(series[(code, latest[code][1].get("region_code") or "")])
+        for code in ordered
+    }
+    trend = any(charts.values())
+    out = [
+        '<h2 id="summary">最新数值 <span class="en">Latest values</span></h2>',
+        '<table class="summary"><tr><th>指标 Indicator</th><th>最新值 Latest</th>'
+        "<th>时期 Period</th><th>地区 Region</th>"
+        + ("<th>走势 Trend</th>" if trend else "")
+        + "</tr>",
+    ]
+    for code in ordered:
+        row = latest[code][1]
+        indicator = context.indicator(code)
+        out.append(
+            f'<tr class="latest" data-latest="{_e(code)}"'
+            f"{_data_attributes(row, context, _search_text(row, context))}>"
+            f"<td>{_e(context.name(code))}"
+            f'<br><span class="en">{_e(indicator.get("name_en") or "")}</span></td>'
+            f'<td class="figure" title="{_e(context.shown(row, signs=True))}">'
+            f"{_e(context.shown(row))}</td>"
+            f"<td>{_e(period_text(row.get('period') or ''))}</td>"
+            f"<td>{_e(context.region(row.get('region_code') or ''))}</td>"
+            + (f"<td>{charts[code]}</td>" if trend else "")
+            + "</tr>"
+        )
+    out.append("</table>")
+    return out
+
+
+def _indicators(rows: list[dict], more: bool, context: _Context) -> list[str]:
     groups: dict[str, list[dict]] = {}
+    order = context.order
     for row in sorted(rows, key=lambda r: order.get(r["indicator_id"], len(order))):
-        topic = (indicators.get(row["indicator_id"]) or {}).get("topic") or ""
+        topic = context.indicator(row["indicator_id"]).get("topic") or ""
         groups.setdefault(topic, []).append(row)
     out = ['<h2 id="indicators">指标 <span class="en">Indicators</span></h2>']
     if more:
         out.append(f"<p>只列出前 {MAX_ROWS} 条观测值；全部数据见下方下载文件。</p>")
     for topic, members in groups.items():
-        label = topics.get(topic, "")
+        label = context.topics.get(topic, "")
+        out.append(f'<div class="topic" data-topic="{_e(topic)}">')
         out.append(f'<h3 id="topic-{_e(topic)}">{_e(label)} <code>{_e(topic or "—")}</code></h3>')
         out.append(
             '<table class="observations"><tr><th>指标 Indicator</th><th>地区 Region</th>'
             "<th>时期 Period</th><th>数值 Value</th><th>状态 Status</th></tr>"
         )
         for row in members:
-            indicator = indicators.get(row["indicator_id"]) or {}
-            region = regions.get(row.get("region_code") or "") or {}
+            indicator = context.indicator(row["indicator_id"])
             period = row.get("period") or ""
-            shown = figure(
-                row.get("value") or "",
-                row.get("unit") or indicator.get("unit") or "",
-                row.get("unit_multiplier") or indicator.get("unit_multiplier"),
-                row.get("comparator") or "eq",
-                units,
-            )
-            word = COMPARATOR_WORDS.get(row.get("comparator") or "")
-            hint = f' title="{_e(word)}"' if word else ""
             status = row.get("obs_status") or ""
             out.append(
-                f'<tr data-indicator="{_e(row["indicator_id"])}">'
-                f"<td>{_e(indicator.get('name_zh') or row['indicator_id'])}"
+                f'<tr class="obs" data-indicator="{_e(row["indicator_id"])}"'
+                f"{_data_attributes(row, context, _search_text(row, context))}>"
+                f"<td>{_e(context.name(row['indicator_id']))}"
                 f'<br><span class="en">{_e(indicator.get("name_en") or "")}</span></td>'
-                f"<td>{_e(region.get('name_zh') or row.get('region_code') or '')}</td>"
+                f"<td>{_e(context.region(row.get('region_code') or ''))}</td>"
                 f'<td class="period">{_e(period_text(period))}<br><small>{_e(period)}</small></td>'
-                f'<td class="figure"{hint}>{_e(shown)}</td>'
+                f'<td class="figure" title="{_e(context.shown(row, signs=True))}">'
+                f"{_e(context.shown(row))}</td>"
                 f"<td>{_e(STATUS.get(status, status))}</td></tr>"
             )
-        out.append("</table>")
+        out.append("</table></div>")
+    out.append('<p id="nothing" hidden>没有符合条件的数据 · Nothing matches.</p>')
     return out
+
+
+_SCRIPT = r"""
+(function () {
+  var form = document.getElementById("filters");
+  if (!form) { return; }
+  var names = ["q", "topic", "year", "region"];
+  var query = new URLSearchParams(window.location.search);
+  names.forEach(function (name) {
+    var box = document.getElementById("filter-" + name);
+    if (query.get(name) !== null) { box.value = query.get(name); }
+    box.addEventListener("input", apply);
+    box.addEventListener("change", apply);
+  });
+  function wanted(row, filters) {
+    var q = document.getElementById("filter-q").value.trim().toLowerCase();
+    var words = q ? q.split(/\s+/) : [];
+    for (var i = 0; i < words.length; i++) {
+      if (row.getAttribute("data-text").indexOf(words[i]) < 0) { return false; }
+    }
+    var ok = true;
+    filters.forEach(function (name) {
+      var value = document.getElementById("filter-" + name).value;
+      if (value && row.getAttribute("data-" + name) !== value) { ok = false; }
+    });
+    return ok;
+  }
+  function apply() {
+    var shown = 0;
+    document.querySelectorAll("tr.latest").forEach(function (row) {
+      row.hidden = !wanted(row, ["topic"]);  // the latest values: by words and topic only
+    });
+    document.querySelectorAll("div.topic").forEach(function (group) {
+      var any = false;
+      group.querySelectorAll("tr.obs").forEach(function (row) {
+        row.hidden = !wanted(row, ["topic", "year", "region"]);
+        if (!row.hidden) { any = true; shown += 1; }
+      });
+      group.hidden = !any;
+    });
+    document.getElementById("shown").textContent = String(shown);
+    document.getElementById("nothing").hidden = shown > 0;
+  }
+  apply();
+})();
+"""
+
+
+def _earlier(folder: Path, version: str) -> list[str]:
+    """Links to the releases published before this one, beside it in the releases folder."""
+    current = _semver(version)
+    if current is None or not folder.parent.is_dir():
+        return []
+    found = []
+    for sibling in folder.parent.iterdir():
+        key = _semver(sibling.name)
+        if key is not None and key < current and (sibling / "datapackage.json").is_file():
+            found.append((key, sibling.name))
+    if not found:
+        return []
+    links = " · ".join(
+        f'<a href="../{_e(name)}/{PAGE_FILE}">{_e(name)}</a>'
+        for _, name in sorted(found, reverse=True)
+    )
+    return [f'<p id="earlier">早期版本 <span class="en">Earlier versions</span>：{links}</p>']
+
+
+def _semver(text: str) -> tuple[int, int, int] | None:
+    match = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", text)
+    return (int(match[1]), int(match[2]), int(match[3])) if match else None
 
 
 # --- what a reuser needs ----------------------------------------------------------------------
@@ -292,7 +630,7 @@ def _downloads(descriptor: dict, folder: Path) -> list[str]:
     return out
 
 
-def _changes(changes: dict | None) -> list[str]:
+def _changes(changes: dict | None, context: _Context) -> list[str]:
     out = ['<h2 id="changes">自上一版本以来的变化 <span class="en">Changes</span></h2>']
     if not changes or not changes.get("old"):
         out.append("<p>首次发布 · First release.</p>")
@@ -300,7 +638,8 @@ def _changes(changes: dict | None) -> list[str]:
     previous = (changes.get("old") or {}).get("version") or ""
     summary = changes.get("summary") or {}
     out.append(
-        f"<p>相对 {_e(previous)}（{_e(changes.get('bump') or '')}）："
+        f'<p>相对 <a href="../{_e(previous)}/{PAGE_FILE}">{_e(previous)}</a>'
+        f"（{_e(changes.get('bump') or '')}）："
         f"新增 {summary.get('added', 0)} 行，删除 {summary.get('removed', 0)} 行，"
         f"修订 {summary.get('revised', 0)} 行，结构变化 {summary.get('schema', 0)} 处，"
         f"元数据变化 {summary.get('metadata', 0)} 处。</p>"
@@ -310,23 +649,27 @@ def _changes(changes: dict | None) -> list[str]:
         for kind, label in (("added", "新增"), ("removed", "删除")):
             for entry in table.get(kind) or []:
                 names = table.get("key") or []
+                shown = _row_name(entry, context) if isinstance(entry, dict) else None
                 if isinstance(entry, dict) and names:
                     entry = {k: entry.get(k) for k in names}
-                rows.append((name, label, _key(entry), ""))
+                detail = context.shown(entry) if shown and entry.get("value") else ""
+                rows.append((name, label, shown or _key(entry), detail, _key(entry)))
         for entry in table.get("revised") or []:
+            key = entry.get("key")
+            shown = _row_name(key, context) if isinstance(key, dict) else None
             change = "; ".join(
-                f"{field}: {c.get('old')} → {c.get('new')}"
+                _revision(field, c, key if isinstance(key, dict) else {}, context)
                 for field, c in (entry.get("changes") or {}).items()
             )
-            rows.append((name, "修订", _key(entry.get("key")), change))
+            rows.append((name, "修订", shown or _key(key), change, _key(key)))
     if rows:
         out.append(
             '<table class="changes"><tr><th>表 Table</th><th>变化 Change</th><th>行 Row</th>'
             "<th>内容 Detail</th></tr>"
         )
-        for name, label, key, change in rows[:MAX_REVISED]:
+        for name, label, shown, change, key in rows[:MAX_REVISED]:
             out.append(
-                f"<tr><td>{_e(name)}</td><td>{label}</td><td>{_e(key)}</td>"
+                f'<tr><td>{_e(name)}</td><td>{label}</td><td title="{_e(key)}">{_e(shown)}</td>'
                 f"<td>{_e(change)}</td></tr>"
             )
         out.append("</table>")
@@ -337,6 +680,32 @@ def _changes(changes: dict | None) -> list[str]:
         '<a href="changes.json">changes.json</a>。</p>'
     )
     return out
+
+
+def _row_name(key: dict, context: _Context) -> str | None:
+    """An observation's key as words: 绿色开采煤矿数量（个）· 长治市 · 2024年12月4日."""
+    code = key.get("indicator_id")
+    if not code:
+        return None
+    unit = context.unit_text(str(code))
+    parts = [context.name(str(code)) + (f"（{unit}）" if unit else "")]
+    if key.get("region_code"):
+        parts.append(context.region(str(key["region_code"])))
+    if key.get("period"):
+        parts.append(period_text(str(key["period"])))
+    return " · ".join(parts)
+
+
+_FIELD_WORDS = {"value": "数值", "comparator": "比较", "source_quote": "原文", "obs_status": "状态"}
+
+
+def _revision(field: str, change: dict, key: dict, context: _Context) -> str:
+    old, new = change.get("old"), change.get("new")
+    if field == "value" and key.get("indicator_id"):
+        old = context.shown({**key, "value": "" if old is None else str(old)})
+        new = context.shown({**key, "value": "" if new is None else str(new)})
+    word = _FIELD_WORDS.get(field)
+    return f"{word + ' ' if word else ''}{field}: {old} → {new}"
 
 
 def _plain(relative: str) -> bool:
