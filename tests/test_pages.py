@@ -7,17 +7,22 @@ Screenshots are kept in tests/screenshots/ (committed, small) to look at.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import read_rows, write_rows
 
 import changzhi_stats as cz
+from changzhi_stats.cli import main
 from changzhi_stats.package.descriptor import bundled_package_path
 from changzhi_stats.release import page as releasepage
+from changzhi_stats.report.problems import Problem
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 WIDTH = 1366
@@ -219,3 +224,100 @@ def test_the_chart_is_plain_svg() -> None:
     drawn = releasepage.chart([("2021", 1.0), ("2022", 3.0), ("2023", 2.0)])
     assert drawn.startswith("<svg") and drawn.count("<circle") == 3
     assert "2022年 3" in drawn  # the values, in words, for a screen reader
+
+
+# --- the HTML report -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def broken(package_copy: Path) -> Path:
+    """The bundled package with a share of 130 %, a month 13 and a value not in its quote."""
+    path = package_copy / "data" / "observations.csv"
+    rows = read_rows(path)
+    header = rows[0]
+    share = next(r for r in rows if r[0] == "coal_advanced_capacity_share")
+    share[header.index("value")] = "130"
+    rows[3][header.index("period")] = "2024-13"
+    write_rows(path, rows)
+    return package_copy
+
+
+@dataclasses.dataclass(frozen=True)
+class Hinted(Problem):
+    """A problem with a fix text, as report/problems.py gives them (``hint``)."""
+
+    hint: str | None = None
+
+
+def test_the_report_names_indicators_and_lists_them(broken: Path) -> None:
+    report = cz.validate(broken, lang="zh")
+    page = cz.html_report(report)
+    row = re.search(r'<tr id="r5-observations">(.*?)</tr>', page).group(1)
+    # the indicator's name beside its code, the message, the fix column, every cell
+    assert "煤炭行业先进产能占比" in row and "coal_advanced_capacity_share" in row
+    assert "比重必须在 0 到 100 之间" in row
+    assert "煤炭、焦化行业先进产能分别达到93%、94%以上" in row  # the quote
+    by_indicator = page.split('id="by-indicator"', 1)[1].split("</table>", 1)[0]
+    assert '<tr data-indicator="coal_advanced_capacity_share">' in by_indicator
+    assert "煤炭行业先进产能占比" in by_indicator
+    assert re.search(r'id="made">cz-stats \d+\.\d+\.\d+ · 校验时间 \d{4}-\d\d-\d\d', page)
+    english = cz.html_report(cz.validate(broken, lang="en"))
+    assert "Coal industry: share of advanced production capacity" in english
+
+
+def test_the_report_shows_the_fix_a_problem_carries(broken: Path) -> None:
+    report = cz.validate(broken, lang="zh")
+    first = report.errors[0]
+    fields = {f.name: getattr(first, f.name) for f in dataclasses.fields(Problem)}
+    report.errors[0] = Hinted(**{**fields, "hint": "写成 93，单位 percent，比较符 ge"})
+    page = cz.html_report(report)
+    assert '<td class="fix">写成 93，单位 percent，比较符 ge</td>' in page
+    assert ">修改建议</th>" in page
+    assert ">fix</th>" in cz.html_report(report.localized("en"))
+
+
+def test_a_valid_report_lists_the_tables_and_rows_checked() -> None:
+    moment = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC)
+    page = cz.html_report(cz.validate(bundled_package_path(), lang="zh"), now=moment)
+    checked = page.split('id="checked"', 1)[1].split("</table>", 1)[0]
+    assert re.search(r"<tr><td>observations.*?<td>11</td><td>31</td></tr>", checked)
+    assert "<td>regions" in checked and "data/indicators.csv" in checked
+    assert 'id="clean">没有发现问题' in page
+    assert "2026-12-01 09:30 UTC" in page
+    # no empty tables or sections when there is nothing to list
+    assert 'id="by-check"' not in page and 'id="errors"' not in page
+    for table in re.findall(r"<table[^>]*>(.*?)</table>", page, re.S):
+        assert table.count("<tr") > 1, table
+
+
+def test_the_command_line_says_the_verdict_and_the_path(broken: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        main, ["validate", str(broken), "--format", "html", "-o", str(out), "--lang", "zh"]
+    )
+    assert result.exit_code == 1
+    assert result.stdout.strip() == f"无效：3 个错误，0 个警告；报告已写入 {out}"
+    english = CliRunner().invoke(
+        main, ["validate", str(bundled_package_path()), "-o", str(out), "--lang", "en"]
+    )
+    assert english.exit_code == 0
+    assert english.stdout.strip() == f"VALID: 0 error(s), 0 warning(s); report written to {out}"
+
+
+def test_the_report_fits_1366_pixels_in_chromium(broken: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    CliRunner().invoke(
+        main, ["validate", str(broken), "--format", "html", "-o", str(out), "--lang", "zh"]
+    )
+    dom, probe = probed(out, tmp_path)
+    assert probe["scroll"] <= probe["client"] == WIDTH, probe  # the quote is in view, wrapped
+    assert probe["cjk"] > 0 and probe["cjk"] != probe["missing"], probe
+    assert '<span class="verdict invalid" id="verdict">无效</span>' in dom
+    screenshot(out, tmp_path, "validation-report.png", height=1300)
+    valid = tmp_path / "valid.html"
+    CliRunner().invoke(
+        main, ["validate", str(bundled_package_path()), "--format", "html", "-o", str(valid)]
+    )
+    _, probe = probed(valid, tmp_path)
+    assert probe["scroll"] <= probe["client"], probe
+    screenshot(valid, tmp_path, "validation-report-valid.png", height=700)

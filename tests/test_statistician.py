@@ -144,7 +144,7 @@ def test_html_report_from_the_command_line(broken: Path, tmp_path: Path) -> None
         main, ["validate", str(broken), "--format", "html", "-o", str(out), "--lang", "zh"]
     )
     assert result.exit_code == 1
-    assert result.stdout == ""
+    assert result.stdout.startswith("无效：") and str(out) in result.stdout  # the verdict, the path
     page = out.read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in page and "比重必须在 0 到 100 之间" in page
 

@@ -233,6 +233,9 @@ def validate(
             rendered = report.to_text()
         if output:
             _write_output(output, rendered, said)
+            from changzhi_stats.html_report import written
+
+            click.echo(written(report, output))  # the verdict, and where the report is
         else:
             _echo(rendered, lang=said)
         failed = not report.valid or (strict and report.warning_count > 0)
