@@ -210,7 +210,9 @@ def test_the_release_page_filters_in_chromium(releases: Path, tmp_path: Path) ->
     dom, _ = probed(page, tmp_path, "q=nothing-at-all")
     assert visible(dom, "obs") == [] and '<p id="nothing">' in dom  # "nothing matches" shown
     screenshot(page, tmp_path, "release-page.png", height=1000)
-    screenshot(page, tmp_path, "release-page-filtered.png", query="region=140403", height=1000)
+    screenshot(
+        page, tmp_path, "release-page-filtered.png", query="q=%E6%8A%95%E8%B5%84", height=1000
+    )
 
 
 def test_the_release_page_draws_chinese_text(releases: Path, tmp_path: Path) -> None:
