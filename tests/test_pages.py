@@ -226,6 +226,9 @@ def test_the_chart_is_plain_svg() -> None:
     drawn = releasepage.chart([("2021", 1.0), ("2022", 3.0), ("2023", 2.0)])
     assert drawn.startswith("<svg") and drawn.count("<circle") == 3
     assert "2022年 3" in drawn  # the values, in words, for a screen reader
+    two = [{"period": "2023", "value": "1"}, {"period": "2024", "value": "2"}]
+    assert releasepage._chart_of(two) == ""  # two periods: no chart
+    assert releasepage._chart_of([*two, {"period": "2022", "value": "x"}]) == ""  # not numbers
 
 
 # --- the HTML report -------------------------------------------------------------------------

@@ -1,10 +1,14 @@
 """``releases/<version>/index.html``: the release as a page a person opens.
 
-Static and self-contained (inline CSS, no JavaScript, no network): the version and date, the
-indicators by topic with each figure written as a person reads it (57.5亿元, ≥93%), its period,
-the download links with their sha256 checksums, and the changes since the previous release.
-Everything on it comes from the release's own files, never from the clock, so republishing the
-same input gives the same bytes.
+Self-contained (inline CSS, a little plain inline JavaScript, nothing fetched: it works offline
+from ``file://``): the version and date with links to the earlier versions beside it, the latest
+value of each indicator with a small inline SVG chart for a series of more than two periods,
+a search box and filters by topic, period (year) and region (``?q=…&topic=…&year=…&region=…``
+opens the page filtered), the indicators by topic with each figure written as a person writes
+it (57.5亿元, 93%以上, 第2位, 前三; the sign form ≥93% as its tooltip), the download links with
+their sha256 checksums, and the changes since the previous release by indicator name and unit.
+Everything on it comes from the release's own files and the releases beside it, never from the
+clock, so republishing the same input gives the same bytes.
 """
 
 from __future__ import annotations
