@@ -2,13 +2,15 @@
 search and filters, charts, ranks, changes by name, earlier versions) and the HTML report (names
 beside codes, the quote, value and unit visible, a fix column, the summary by indicator).
 
-Screenshots are kept in tests/screenshots/ (committed, small) to look at.
+Screenshots are kept in tests/screenshots/ (committed, small) to look at. A test run writes them
+to its temporary folder; `CZ_KEEP_SCREENSHOTS=1 pytest tests/test_pages.py` refreshes the kept ones.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import re
 import shutil
 import subprocess
@@ -91,6 +93,8 @@ def screenshot(page: Path, tmp_path: Path, name: str, query: str = "", height: i
     url = page.resolve().as_uri() + (f"?{query}" if query else "")
     browse(url, tmp_path / "s", f"--screenshot={shot}", f"--window-size={WIDTH},{height}")
     assert shot.is_file() and shot.stat().st_size > 5000, "Chromium drew no screenshot"
+    if not os.environ.get("CZ_KEEP_SCREENSHOTS"):
+        return shot  # a test run never rewrites the committed pictures
     SCREENSHOTS.mkdir(exist_ok=True)
     kept = SCREENSHOTS / name
     shutil.copyfile(shot, kept)
