@@ -402,7 +402,7 @@ def _weights(names: list[str], rows: list[list[str] | None]) -> list[float]:
         if name == "indicator_id":
             longest += 12  # its name is shown too
         unbroken = max([word(c) for c in cells] + [min(word(name), 8)])
-        out.append(min(max(longest / 10, unbroken / 5, 1.0), 4.0))
+        out.append(min(max(longest / 10, unbroken / 4 + 0.4, 1.2), 4.0))
     return out
 
 
