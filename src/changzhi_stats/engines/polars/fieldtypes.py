@@ -84,6 +84,9 @@ def literal(field: dict, value: object) -> object:
         text = "true" if value else "false"
     else:
         text = str(value)
+    kind_format = (field.get("type") or "string", field.get("format") or "default")
+    if kind_format == ("string", "default"):
+        return text  # a plain string column holds its text as is: no polars pass needed
     result = pl.DataFrame({"v": [text]}).select(parsed(field, pl.col("v"))).to_series()[0]
     if result is None:
         kind = field.get("type", "string")
