@@ -145,3 +145,21 @@ def test_the_empty_cell_verdicts_of_a_table_take_one_polars_pass(
     assert len(passes) == 1
     grouped = {n for g in groups for n in g.numbers}
     assert len(rules) - 1 not in grouped  # "required" fails on an empty cell: never skipped
+
+
+def test_the_command_line_skips_the_final_garbage_collections() -> None:
+    # atexit runs its functions last-registered first: this check, registered before the
+    # command, sees what the command left for the interpreter's exit
+    script = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('FROZEN', gc.get_freeze_count() > 0))\n"
+        "from changzhi_stats.cli import main\n"
+        "sys.argv = ['cz-stats', 'validate', sys.argv[1], '--format', 'json']\n"
+        "main()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    bundled = str(ROOT / "datapackage" / "datapackage.json")
+    done = subprocess.run(
+        [sys.executable, "-c", script, bundled], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.stdout.strip().splitlines()[-1] == "FROZEN True", done.stdout + done.stderr

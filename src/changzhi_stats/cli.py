@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import json
 import os
 import sys
@@ -100,7 +102,17 @@ def _limits(options: dict) -> Limits:
 @click.group(help=_h("help.main"))
 @click.version_option(__version__, prog_name="cz-stats")
 def main() -> None:
-    pass
+    _skip_final_collections()
+
+
+def _skip_final_collections() -> None:
+    """At exit, the interpreter's last garbage collections walk every object the imports made:
+    ~0.2 s of CPU, a quarter of checking a small package, for memory the OS takes back anyway.
+    Frozen objects are left out of them; Python does not promise to finalise objects still alive
+    at exit, and nothing here relies on it (files are closed by ``with``, threads are joined)."""
+    if not getattr(_skip_final_collections, "registered", False):
+        atexit.register(gc.freeze)
+        _skip_final_collections.registered = True  # type: ignore[attr-defined]
 
 
 def _run(action: Callable[[TerminalProgress | None], object], lang: str = "en") -> object:
