@@ -159,7 +159,6 @@ def test_the_command_line_skips_the_final_garbage_collections() -> None:
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     bundled = str(ROOT / "datapackage" / "datapackage.json")
-    done = subprocess.run(
-        [sys.executable, "-c", script, bundled], capture_output=True, text=True, env=env, check=False
-    )
+    command = [sys.executable, "-c", script, bundled]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     assert done.stdout.strip().splitlines()[-1] == "FROZEN True", done.stdout + done.stderr
