@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import json
 import os
 import sys
@@ -100,7 +102,26 @@ def _limits(options: dict) -> Limits:
 @click.group(help=_h("help.main"))
 @click.version_option(__version__, prog_name="cz-stats")
 def main() -> None:
-    pass
+    _tune_collections()
+
+
+GC_THRESHOLD = (10_000, 10, 10)  # Python's default, (700, 10, 10), collected 190 times a run
+
+
+def _tune_collections() -> None:
+    """The cyclic garbage collector, set for a command that imports much and ends soon.
+
+    Importing polars, pyarrow and frictionless-py makes hundreds of thousands of objects, and
+    the default threshold collected ~190 times on a small package (~0.1 s of CPU); at a higher
+    one it collects ~13 times (the data itself lives in Arrow buffers, outside the collector).
+    At exit, the interpreter's last collections walk every object the imports made: ~0.2 s,
+    for memory the OS takes back anyway. Frozen objects are left out of them; Python does not
+    promise to finalise objects still alive at exit, and nothing here relies on it (files are
+    closed by ``with``, threads are joined before atexit runs)."""
+    gc.set_threshold(*GC_THRESHOLD)
+    if not getattr(_tune_collections, "registered", False):
+        atexit.register(gc.freeze)
+        _tune_collections.registered = True  # type: ignore[attr-defined]
 
 
 def _run(action: Callable[[TerminalProgress | None], object], lang: str = "en") -> object:

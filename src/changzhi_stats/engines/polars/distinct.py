@@ -62,12 +62,16 @@ def plan(
     rules: Sequence[Rule], failures: Sequence[Failure], typed: Mapping[str, pl.Expr]
 ) -> list[Passing]:
     """Group the value-only rules by column, keeping the columns where a lookup pays off."""
-    groups: dict[str, list[int]] = {}
+    candidates: list[tuple[int, str]] = []
     for number, (rule, failure) in enumerate(zip(rules, failures, strict=True)):
         column = value_column(rule)
         if column is None or column not in typed or failure.extras or failure.window:
             continue
-        if _fails_on_null(failure, column, typed[column]):
+        candidates.append((number, column))
+    groups: dict[str, list[int]] = {}
+    fail_on_null = _fail_on_null([(failures[n], c) for n, c in candidates], typed)
+    for (number, column), fails in zip(candidates, fail_on_null, strict=True):
+        if fails:
             continue  # an empty cell is "covered", so its rules must pass it
         groups.setdefault(column, []).append(number)
     return [
@@ -77,10 +81,21 @@ def plan(
     ]
 
 
-def _fails_on_null(failure: Failure, column: str, typed: pl.Expr) -> bool:
-    empty = pl.DataFrame({column: pl.Series([None], dtype=pl.String)})
-    verdict = empty.with_columns(typed.alias(typed_name(column))).select(failure.bad)
-    return bool(verdict.to_series().fill_null(False).any())
+def _fail_on_null(
+    candidates: Sequence[tuple[Failure, str]], typed: Mapping[str, pl.Expr]
+) -> list[bool]:
+    """Whether each value-only rule fails on an empty cell of its column: one polars pass for
+    them all (a pass per rule cost ~1 ms each, most of a small table's check)."""
+    if not candidates:
+        return []
+    columns = list(dict.fromkeys(column for _, column in candidates))
+    empty = pl.DataFrame({column: pl.Series([None], dtype=pl.String) for column in columns})
+    empty = empty.with_columns(typed[column].alias(typed_name(column)) for column in columns)
+    verdicts = empty.select(
+        failure.bad.fill_null(False).any().alias(str(number))
+        for number, (failure, _) in enumerate(candidates)
+    )
+    return [bool(verdict) for verdict in verdicts.row(0)]
 
 
 def cannot_fail(frame: pl.DataFrame, groups: Sequence[Passing]) -> set[int]:
