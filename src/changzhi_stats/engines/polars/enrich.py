@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from changzhi_stats.engines.polars import model_builders
-from changzhi_stats.engines.polars.builders import typed, typed_name
+from changzhi_stats.engines.polars.builders import raw, typed, typed_name
 from changzhi_stats.package.limits import MIB, describe_bytes
 from changzhi_stats.package.paths import open_regular, unsafe_reason
 from changzhi_stats.report.problems import Findings, make_problem
@@ -48,7 +48,7 @@ def lookup_table(
 
 
 def _typed_or_raw(table: Loaded, name: str) -> pl.Expr:
-    return typed(name) if typed_name(name) in table.frame.columns else pl.col(name)
+    return typed(name) if typed_name(name) in table.frame.columns else raw(name)
 
 
 REMEMBERED = 1 << 20  # distinct periods, and (source, quote) pairs, kept across batches
@@ -152,9 +152,9 @@ def _join(
         present = {name: alias for name, alias in wanted.items() if name in other.frame.columns}
         right = state.lookups[cached] = (
             other.frame.select(
-                pl.col(key), *[_typed_or_raw(other, n).alias(a) for n, a in present.items()]
+                raw(key), *[_typed_or_raw(other, n).alias(a) for n, a in present.items()]
             )
-            .filter(pl.col(key).is_not_null())
+            .filter(raw(key).is_not_null())
             .unique(subset=key, keep="first", maintain_order=True)
         )
     if right.width == 1:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 import polars.selectors as cs
 
-from changzhi_stats.engines.polars.builders import Failure, builder
+from changzhi_stats.engines.polars.builders import Failure, builder, raw
 from changzhi_stats.rules.model import (
     MEASURE,
     PERIOD_END,
@@ -68,7 +68,7 @@ def _count_negative() -> Failure:
 
 @builder("differs")
 def _differs(name: str, other: str) -> Failure:
-    mine, theirs = pl.col(name), pl.col(other)
+    mine, theirs = raw(name), raw(other)
     bad = mine.is_not_null() & theirs.is_not_null() & (mine != theirs)
     return Failure(bad, {"expected": theirs, "indicator": pl.col("indicator_id")})
 
