@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 from conftest import read_rows, write_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import changzhi_stats as cz
-from changzhi_stats.engines.polars import enrich
+from changzhi_stats.engines.polars import enrich, model_builders
 from changzhi_stats.engines.polars.enrich import quotes_found
+from changzhi_stats.package.descriptor import bundled_package_path
+from changzhi_stats.rules import figures
 
 # a small alphabet, CJK included, so quotes often occur, overlap and nest
 ALPHABET = st.sampled_from([*"ab长治市增长%.*(|", "1", "2", " ", "\n", "é", "𠀀"])
@@ -78,3 +81,97 @@ def test_many_quotes_of_one_source_in_the_report(
     )
     assert found == wanted
     assert wanted
+
+
+# --- the value ↔ quote grammar, made cheaper: the same figures and verdicts ------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+WORDS = st.sampled_from(
+    [
+        *(u[0] for u in figures.UNITS),
+        *(m[0] for m in figures.MULTIPLIERS),
+        *(a[0] for a in figures.AFTER),
+        *(b[0] for b in figures.BEFORE),
+        *figures.GROWTH,
+        *figures.DECLINE,
+        *"0123456789.一二三十百千万亿个多余上了达到为至约",
+        "前三季度",
+        "1-9月",
+        "上半年",
+        "、",
+        "，",
+        "。",
+    ]
+)
+
+
+def unit_at_by_loop(masked: str, pos: int) -> tuple:
+    for text, unit, kind in figures.UNITS:
+        if masked.startswith(text, pos):
+            return unit, kind, text
+    if pos < len(masked) and masked[pos] in figures.CLASSIFIERS:
+        return "count", "number", masked[pos]
+    return None, None, None
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(WORDS, max_size=12), data=st.data())
+def test_the_measure_word_is_the_one_the_loop_finds(words: list[str], data) -> None:
+    text = "".join(words)
+    pos = data.draw(st.integers(0, len(text) + 1))
+    assert figures._unit_at(text, pos) == unit_at_by_loop(text, pos)
+
+
+def figure_rows_by_dicts(quotes: list[tuple[int, str]]) -> pl.DataFrame:
+    """The figure table as it was built: a dict per figure."""
+    rows = []
+    for key, quote in quotes:
+        found = figures.read(quote)
+        if not found:
+            rows.append({"key": key})
+        for f in found:
+            p = f.period
+            rows.append(
+                {
+                    "key": key,
+                    "number": f.number,
+                    "mult": f.multiplier,
+                    "amount": f.amount,
+                    "chinese": f.chinese and f.kind in ("number", "rank"),
+                    "percent": f.kind in ("percent", "points"),
+                    "comparator": f.comparator,
+                    "first": p.first if p else None,
+                    "last": p.last if p else None,
+                    "year": p.year if p else None,
+                }
+            )
+    return pl.DataFrame(rows, schema=model_builders._FIG_SCHEMA)
+
+
+def fixture_quotes() -> list[str]:
+    found = []
+    for path in [*FIXTURES.glob("*/data/observations.csv"), bundled_package_path().parent]:
+        if path.is_dir():
+            path = path / "data" / "observations.csv"
+        rows = read_rows(path)
+        at = rows[0].index("source_quote")
+        found += [r[at] for r in rows[1:] if len(r) > at and r[at]]
+    return found
+
+
+@settings(max_examples=200, deadline=None)
+@given(words=st.lists(st.lists(WORDS, max_size=10).map("".join), max_size=8))
+def test_the_figure_table_is_built_as_before(words: list[str]) -> None:
+    quotes = list(enumerate([*fixture_quotes()[:5], *words]))
+    frame = pl.DataFrame(quotes, schema={"key": pl.UInt64, "q": pl.String}, orient="row")
+    built = model_builders._figure_table(frame)
+    assert built.equals(figure_rows_by_dicts(quotes))
+
+
+def test_the_fixture_quotes_keep_their_figures() -> None:
+    quotes = list(enumerate(fixture_quotes()))
+    assert len(quotes) > 20
+    frame = pl.DataFrame(quotes, schema={"key": pl.UInt64, "q": pl.String}, orient="row")
+    assert model_builders._figure_table(frame).equals(figure_rows_by_dicts(quotes))
+    texts = [q for _, q in quotes]
+    assert sum(len(figures.read(q)) for q in texts) >= len(texts)  # they state figures
