@@ -56,7 +56,7 @@ def test_many_quotes_of_one_source_in_the_report(
     package_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """End to end: each row's quote judged as ``in`` judges it, with tiny segments and passes."""
-    monkeypatch.setattr(enrich, "SEGMENT_CHARS", 5)
+    monkeypatch.setattr(enrich, "SEGMENT_CHARS", 64)
     monkeypatch.setattr(enrich, "PATTERNS_PER_PASS", 2)
     path = package_copy / "data" / "observations.csv"
     rows = read_rows(path)
