@@ -59,7 +59,7 @@ def whole_table_changes(old: Path, new: Path) -> dict:
     values = [c for c in common if c not in key]
     joined = a.join(b, on=key, how="inner", suffix="__new", nulls_equal=True).sort(key)
     revised = []
-    flags = [diffmodule._differs(c, types[c]).alias(f"__d__{c}") for c in values]
+    flags = [diffmodule._differs(c, f"{c}__new", types[c]).alias(f"__d__{c}") for c in values]
     for row in joined.with_columns(flags).iter_rows(named=True):
         changes = {c: {"old": row[c], "new": row[f"{c}__new"]} for c in values if row[f"__d__{c}"]}
         if changes:

@@ -427,3 +427,13 @@ def test_a_fifo_descriptor_or_schema_is_unreadable_not_a_hang(tmp_path: Path, wh
     )
     assert "Traceback" not in done.stderr
     assert "regular file" in done.stdout
+
+
+def test_one_opener_and_one_name_for_a_kind_of_file() -> None:
+    """``package.paths`` opens regular files and names the other kinds; ``files`` keeps no copy."""
+    import stat
+
+    from changzhi_stats.package import files
+
+    assert not hasattr(files, "open_regular") and not hasattr(files, "kind_of")
+    assert paths.kind_of(stat.S_IFIFO) == "a FIFO" and paths.kind_of(stat.S_IFLNK) == "a symlink"

@@ -25,26 +25,12 @@ class NotRegular(ValueError):
     """The path is a symlink, a FIFO, a device or a folder where a regular file was expected."""
 
 
-def kind_of(mode: int) -> str:
-    """What a file is, for a message: ``symlink``, ``FIFO``, ``device``, ``folder``, …"""
-    if stat.S_ISLNK(mode):
-        return "symlink"
-    if stat.S_ISFIFO(mode):
-        return "FIFO"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    if stat.S_ISDIR(mode):
-        return "folder"
-    return "regular file" if stat.S_ISREG(mode) else "special file"
-
-
 def link_on_the_way(root: Path, name: str) -> str | None:
     """Why ``root/name`` is not a plain file reached through plain folders, or None.
 
     Every component below ``root`` is ``lstat``-ed: a symlink anywhere on the way is reported
-    (and so never followed). An absent file is None: the caller reports it as missing.
+    (and so never followed). An absent file is None: the caller reports it as missing. The
+    reason is ``a symlink``, ``behind the symlink …`` or what else it is (``a FIFO``, …).
     """
     current = root
     parts = PurePosixPath(name).parts
@@ -56,24 +42,10 @@ def link_on_the_way(root: Path, name: str) -> str | None:
             return None
         last = index == len(parts) - 1
         if stat.S_ISLNK(mode):
-            return "symlink" if last else f"behind the symlink {'/'.join(parts[: index + 1])}"
+            return "a symlink" if last else f"behind the symlink {'/'.join(parts[: index + 1])}"
         if last and not stat.S_ISREG(mode):
-            return kind_of(mode)
+            return paths.kind_of(mode)
     return None
-
-
-def open_regular(path: Path) -> int:
-    """A read-only descriptor of ``path``, a regular file and not a symlink.
-
-    Kept only for ``release/verify.py`` until it calls :func:`paths.open_regular` (with
-    ``follow_symlinks=False``) itself: the one opener is ``paths.open_regular``.
-    """
-    try:
-        handle = paths.open_regular(path, "rb", follow_symlinks=False)
-    except paths.NotRegularFile as exc:
-        raise NotRegular(f"{path}: {exc.strerror}") from None
-    with handle:
-        return os.dup(handle.fileno())
 
 
 def digest(

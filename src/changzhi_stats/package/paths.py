@@ -85,8 +85,9 @@ _KINDS = (
 )
 
 
-def _kind(mode: int) -> str:
-    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+def kind_of(mode: int) -> str:
+    """What a file is, for a message: ``a FIFO``, ``a symlink``, ``a folder``, …"""
+    return next((name for test, name in _KINDS if test(mode)), "a special file")
 
 
 def open_regular(
@@ -115,7 +116,7 @@ def open_regular(
     # a device is refused before it is opened at all: opening some has side effects
     before = os.stat(path, follow_symlinks=follow_symlinks)
     if not stat.S_ISREG(before.st_mode):
-        raise NotRegularFile(path, _kind(before.st_mode))
+        raise NotRegularFile(path, kind_of(before.st_mode))
     try:
         fd = os.open(path, flags)
     except OSError as exc:
@@ -125,7 +126,7 @@ def open_regular(
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):  # swapped for something else since the stat
-            raise NotRegularFile(path, _kind(info.st_mode))
+            raise NotRegularFile(path, kind_of(info.st_mode))
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
         if "b" in mode:

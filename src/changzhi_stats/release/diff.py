@@ -25,6 +25,7 @@ from changzhi_stats.errors import PackageUnreadable
 from changzhi_stats.package.descriptor import PackageSpec, ResourceSpec, load_package
 from changzhi_stats.report import catalogue
 from changzhi_stats.report.problems import Findings
+from changzhi_stats.rules.core import internal
 from changzhi_stats.rules.tableschema import key_fields
 from changzhi_stats.sources import xlsx as xlsxsource
 from changzhi_stats.sources.text import column, compact
@@ -440,19 +441,45 @@ class _Reader:
     def _refuse(self, why: str) -> NoReturn:
         raise PackageUnreadable(f"{self.spec.path}: cannot read {self.spec.name!r}: {why}")
 
-    def batches(self) -> Iterator[pl.DataFrame]:
-        """The table in batches; raises :class:`PackageUnreadable` once a read fails."""
+    def batches(self, names: dict[str, str] | None = None) -> Iterator[pl.DataFrame]:
+        """The table in batches; raises :class:`PackageUnreadable` once a read fails.
+
+        Columns are named by the header, or by ``names`` (header name → column name).
+        """
         source, self.source = self.source, None
         if source is None:  # a second pass: the table opened again
             source = xlsxsource.open_source(self.spec, self.quiet)
+        renamed = self.renamed if names is None else _renamed(self.renamed, names)
         for frame in source.batches(self.quiet):
-            yield frame.select(list(self.renamed)).rename(self.renamed).cast(pl.String)
+            yield frame.select(list(renamed)).rename(renamed).cast(pl.String)
         broken = next(self._broken(), None)
         if broken is not None:
             self._refuse(broken)
 
+    def empty(self, names: dict[str, str] | None = None) -> pl.DataFrame:
+        return pl.DataFrame(
+            {(names or {}).get(n, n): pl.Series([], dtype=pl.String) for n in self.columns}
+        )
+
+
+def _renamed(renamed: dict[str, str], names: dict[str, str]) -> dict[str, str]:
+    return {position: names[name] for position, name in renamed.items()}
+
+
+@dataclass
+class _Internal:
+    """A :class:`_Reader` whose columns carry internal names (``rules.core.internal``), so the
+    diff's own columns and polars' reading of names (``^a.*$`` is a regular expression to
+    ``pl.col``) never meet a field's name."""
+
+    reader: _Reader
+    names: dict[str, str]
+
+    def batches(self) -> Iterator[pl.DataFrame]:
+        return self.reader.batches(self.names)
+
     def empty(self) -> pl.DataFrame:
-        return pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in self.columns})
+        return self.reader.empty(self.names)
 
 
 def read_table(spec: ResourceSpec) -> pl.DataFrame:
@@ -475,62 +502,81 @@ def _row_changes(old: ResourceSpec, new: ResourceSpec) -> TableChanges:
     rows, which are compared exactly as whole tables would be. A hash collision costs only a
     row re-read; a change is missed only if two different rows of the same key hash alike.
     """
-    a, b = _Reader(old), _Reader(new)
-    common = [c for c in b.columns if c in a.columns]
+    old_reader, new_reader = _Reader(old), _Reader(new)
+    common = [c for c in new_reader.columns if c in old_reader.columns]
     key = list(key_fields(new.schema.get("primaryKey")))
     types = {f["name"]: f.get("type", "string") for f in _fields(new.schema)}
     if not common:
-        for reader in (a, b):
+        for reader in (old_reader, new_reader):
             for _ in reader.batches():  # read to the end: an unreadable table is still an error
                 pass
         return TableChanges(None)
+    # every column by an internal name: a field may be called anything, ``__new`` or ``^x$``
+    everyone = dict.fromkeys([*new_reader.columns, *old_reader.columns])
+    names = {name: internal(f"diff:{j}") for j, name in enumerate(everyone)}
+    a, b = _Internal(old_reader, names), _Internal(new_reader, names)
+    back = {inner: name for name, inner in names.items()}
+    shared = [names[c] for c in common]
     if (
         not key
         or key != list(key_fields(old.schema.get("primaryKey")))
         or not (set(key) <= set(common))
     ):
         # no usable key: whole rows (over the shared columns) are added or removed
-        key_hash = _hash([pl.col(c) for c in common])
-        row_hash = _hash([pl.col(c) for c in common], seed=len(common))
+        key_hash = _hash([pl.col(c) for c in shared])
+        row_hash = _hash([pl.col(c) for c in shared], seed=len(shared))
         wanted = _differing(_hashes(a, key_hash, row_hash), _hashes(b, key_hash, row_hash))
         a2, b2 = _candidates(a, key_hash, wanted), _candidates(b, key_hash, wanted)
-        a2, b2 = a2.select(common), b2.select(common)
-        added = b2.join(a2, on=common, how="anti", nulls_equal=True).sort(common)
-        removed = a2.join(b2, on=common, how="anti", nulls_equal=True).sort(common)
-        return TableChanges(None, added.to_dicts(), removed.to_dicts())
+        a2, b2 = a2.select(shared), b2.select(shared)
+        added = b2.join(a2, on=shared, how="anti", nulls_equal=True).sort(shared)
+        removed = a2.join(b2, on=shared, how="anti", nulls_equal=True).sort(shared)
+        return TableChanges(None, _dicts(added, back), _dicts(removed, back))
     values = [c for c in common if c not in key]
-    key_hash = _hash([pl.col(c) for c in key])
-    row_hash = _hash([_comparable(c, types.get(c, "string")) for c in values], seed=len(key))
+    keys = [names[k] for k in key]
+    key_hash = _hash([pl.col(k) for k in keys])
+    row_hash = _hash([_comparable(names[c], types.get(c, "string")) for c in values], seed=len(key))
     wanted = _differing(_hashes(a, key_hash, row_hash), _hashes(b, key_hash, row_hash))
-    a, b = _candidates(a, key_hash, wanted), _candidates(b, key_hash, wanted)
-    added = b.join(a, on=key, how="anti", nulls_equal=True).sort(key)
-    removed = a.join(b, on=key, how="anti", nulls_equal=True).sort(key)
+    a2, b2 = _candidates(a, key_hash, wanted), _candidates(b, key_hash, wanted)
+    added = b2.join(a2, on=keys, how="anti", nulls_equal=True).sort(keys)
+    removed = a2.join(b2, on=keys, how="anti", nulls_equal=True).sort(keys)
+    new = {c: internal(f"diff-new:{j}") for j, c in enumerate(values)}
+    differs = {c: internal(f"diff-differs:{j}") for j, c in enumerate(values)}
     joined = (
-        a.select(common)
-        .join(b.select(common), on=key, how="inner", suffix="__new", nulls_equal=True)
-        .sort(key)
+        a2.select(shared)
+        .join(
+            b2.select(*keys, *(pl.col(names[c]).alias(new[c]) for c in values)),
+            on=keys,
+            how="inner",
+            nulls_equal=True,
+        )
+        .sort(keys)
     )
-    flags = [_differs(c, types.get(c, "string")).alias(f"__differs__{c}") for c in values]
+    flags = [_differs(names[c], new[c], types.get(c, "string")).alias(differs[c]) for c in values]
     revised = []
     if values and joined.height:
         marked = joined.with_columns(flags).filter(
-            pl.any_horizontal(pl.col(f"__differs__{c}") for c in values)
+            pl.any_horizontal(pl.col(differs[c]) for c in values)
         )
         for row in marked.iter_rows(named=True):
             revised.append(
                 {
-                    "key": {k: row[k] for k in key},
+                    "key": {k: row[names[k]] for k in key},
                     "changes": {
-                        c: {"old": row[c], "new": row[f"{c}__new"]}
+                        c: {"old": row[names[c]], "new": row[new[c]]}
                         for c in values
-                        if row[f"__differs__{c}"]
+                        if row[differs[c]]
                     },
                 }
             )
-    return TableChanges(key, added.to_dicts(), removed.to_dicts(), revised)
+    return TableChanges(key, _dicts(added, back), _dicts(removed, back), revised)
 
 
-def _hashes(reader: _Reader, key_hash: pl.Expr, row_hash: pl.Expr) -> tuple[np.ndarray, ...]:
+def _dicts(frame: pl.DataFrame, back: dict[str, str]) -> list[dict]:
+    """The rows of ``frame`` as dicts keyed by the fields' own names."""
+    return [{back[k]: v for k, v in row.items()} for row in frame.iter_rows(named=True)]
+
+
+def _hashes(reader: _Internal, key_hash: pl.Expr, row_hash: pl.Expr) -> tuple[np.ndarray, ...]:
     """Per row, the hash of its key and of the rest, sorted by key hash (16 bytes a row)."""
     keys, rows = [], []
     for frame in reader.batches():
@@ -561,7 +607,7 @@ def _differing(old: tuple[np.ndarray, ...], new: tuple[np.ndarray, ...]) -> np.n
     )
 
 
-def _candidates(reader: _Reader, key_hash: pl.Expr, wanted: np.ndarray) -> pl.DataFrame:
+def _candidates(reader: _Internal, key_hash: pl.Expr, wanted: np.ndarray) -> pl.DataFrame:
     """The rows whose key hash is wanted, on a second pass (none when nothing is wanted)."""
     if not len(wanted):
         return reader.empty()
@@ -591,8 +637,8 @@ def _comparable(name: str, kind: str) -> pl.Expr:
     )
 
 
-def _differs(name: str, kind: str) -> pl.Expr:
-    a, b = pl.col(name), pl.col(f"{name}__new")
+def _differs(old: str, new: str, kind: str) -> pl.Expr:
+    a, b = pl.col(old), pl.col(new)
     if kind not in NUMERIC:
         return a.ne_missing(b)
     an = a.str.strip_chars().cast(pl.Float64, strict=False)

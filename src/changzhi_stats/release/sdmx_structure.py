@@ -15,13 +15,12 @@ it with pysdmx.
 
 from __future__ import annotations
 
-import os
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from changzhi_stats.package.files import NotRegular, open_regular
+from changzhi_stats.package.paths import open_regular
 
 STRUCTURE_PATH = "data/observations.sdmx-structure.xml"
 STRUCTURE_MEDIATYPE = "application/vnd.sdmx.structure+xml; version=3.0.0"
@@ -293,10 +292,10 @@ def previous_structure(releases: Path, version: str) -> tuple[Structure, str] | 
             older.append((key, folder))
     for _, folder in sorted(older, reverse=True):
         try:
-            handle = open_regular(folder / STRUCTURE_PATH)
-        except (OSError, NotRegular):
+            stream = open_regular(folder / STRUCTURE_PATH, "rb", follow_symlinks=False)
+        except OSError:  # absent, unreadable, a link, a FIFO: no earlier structure
             return None
-        with os.fdopen(handle, "rb") as stream:
+        with stream:
             data = stream.read(MAX_BYTES + 1)
         return parse(data) if len(data) <= MAX_BYTES else None
     return None

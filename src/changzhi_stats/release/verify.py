@@ -29,8 +29,9 @@ import pyarrow.parquet as pq
 
 from changzhi_stats import arguments
 from changzhi_stats.errors import PackageUnreadable
+from changzhi_stats.package import paths
 from changzhi_stats.package.descriptor import frictionless_safe, judge_safe_descriptor
-from changzhi_stats.package.files import link_on_the_way, open_regular, read_bytes, read_json
+from changzhi_stats.package.files import link_on_the_way, read_bytes, read_json
 from changzhi_stats.package.files import sha256_regular as sha256
 from changzhi_stats.package.limits import Limits
 from changzhi_stats.report import catalogue
@@ -167,10 +168,10 @@ class _Checker:
             return False
         if name not in self.reported:
             self.reported.add(name)
-            if reason == "symlink" or reason.startswith("behind"):
+            if reason == "a symlink" or reason.startswith("behind"):
                 self.result.add(name, "symlink", f"a release holds files, not links ({reason})")
             else:
-                self.result.add(name, "not-a-file", f"a {reason}, not a regular file; not opened")
+                self.result.add(name, "not-a-file", f"{reason}, not a regular file; not opened")
         return True
 
     def sha256(self, name: str) -> str | None:
@@ -430,11 +431,11 @@ def _compare_copies(
     """
     limits = limits or Limits()
     try:
-        parquet_handle = os.fdopen(open_regular(parquet_path), "rb")
+        parquet_handle = paths.open_regular(parquet_path, "rb", follow_symlinks=False)
     except (OSError, ValueError) as exc:
         return f"the Parquet file cannot be read ({exc})"
     try:
-        csv_handle = os.fdopen(open_regular(csv_path), "rb")
+        csv_handle = paths.open_regular(csv_path, "rb", follow_symlinks=False)
     except (OSError, ValueError) as exc:
         parquet_handle.close()
         return f"the CSV file cannot be read ({exc})"
@@ -517,11 +518,13 @@ def _first_difference(
     raw: pl.DataFrame, parquet: pl.DataFrame, specs: dict, offset: int
 ) -> str | None:
     for name in raw.columns:
-        a = _typed(raw[name], parquet.schema[name], specs.get(name, {}))
-        b = parquet[name]
+        # a Series method may select its series by name, and polars reads ^…$ as a regex
+        cells = raw[name].alias("cell")
+        a = _typed(cells, parquet.schema[name], specs.get(name, {}))
+        b = parquet[name].alias("cell")
         if a.dtype != b.dtype:
             b = b.cast(pl.String)
-            a = raw[name]
+            a = cells
         same = a.eq_missing(b)
         if not same.all():
             index = int(same.arg_min())  # type: ignore[arg-type]

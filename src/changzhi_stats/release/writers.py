@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
 import polars as pl
+import polars.selectors as cs
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -225,7 +226,8 @@ class _Output:
 
     def write(self, frame: pl.DataFrame) -> None:
         """UTF-8, header, RFC 4180 (CRLF, quotes only where needed); cells as they were written."""
-        append_csv(frame.select(self.fields), self.csv, header=self.header)
+        # by name: pl.col would read a field called ^a.*$ as a regular expression
+        append_csv(frame.select(cs.by_name(*self.fields)), self.csv, header=self.header)
         self.header = False
         columns = []
         for spec in self.arrow_schema:

@@ -94,6 +94,24 @@ DECLINE = ("下降", "减少", "降低", "回落", "下滑", "下跌", "缩减",
 COMPARISON = ("比", "较", "同比", "与", "和")  # 比上半年: a base of comparison, not the period
 PERCENT_UNITS = {"percent", "pct", "percentage", "percentage_point", "percentage_points", "pp"}
 
+
+def _first_of(words: tuple[str, ...]) -> re.Pattern:
+    """One pattern for ``any(text.startswith(w, pos) for w in words)``, the first such ``w``
+    (a regex alternation tries its branches in order, as the loop did; one C call per figure)."""
+    return re.compile("|".join(re.escape(w) for w in words))
+
+
+def _by_text(table: tuple) -> dict[str, tuple]:
+    found: dict[str, tuple] = {}
+    for row in table:
+        found.setdefault(row[0], row)  # the first row of a text wins, as in the loop
+    return found
+
+
+_UNIT_AT, _UNIT_ROW = _first_of(tuple(u[0] for u in UNITS)), _by_text(UNITS)
+_MULTIPLIER_AT, _MULTIPLIER_ROW = _first_of(tuple(m[0] for m in MULTIPLIERS)), _by_text(MULTIPLIERS)
+_AFTER_AT, _AFTER_ROW = _first_of(tuple(a[0] for a in AFTER)), _by_text(AFTER)
+
 _CN_NUM = f"[{CN_DIGIT}十]+"
 _NUM = rf"(?:\d{{1,2}}|{_CN_NUM})"
 _SEP = r"[-—–－~～至到]"
@@ -408,10 +426,9 @@ def _figure(passage: str, masked: str, match: re.Match, periods: list) -> Figure
         comparator, pos = "gt", pos + 1
     unit, kind, word = _unit_at(masked, pos)
     if word is None and not chinese:
-        for text, power in MULTIPLIERS:
-            if masked.startswith(text, pos):
-                multiplier, pos = power, pos + len(text)
-                break
+        found = _MULTIPLIER_AT.match(masked, pos)
+        if found:
+            multiplier, pos = _MULTIPLIER_ROW[found.group()][1], found.end()
         if masked.startswith(("多", "余"), pos) and not masked.startswith("余额", pos):
             comparator, pos = "gt", pos + 1
         unit, kind, word = _unit_at(masked, pos)
@@ -427,15 +444,15 @@ def _figure(passage: str, masked: str, match: re.Match, periods: list) -> Figure
         if not chinese and number > 10:
             return None
         number *= 10
-    for text, qualifier in AFTER:
-        if masked.startswith(text, pos):
-            comparator, pos = qualifier, pos + len(text)
-            break
+    found = _AFTER_AT.match(masked, pos)
+    if found:
+        comparator, pos = _AFTER_ROW[found.group()][1], found.end()
     lead = start
-    for text, qualifier in BEFORE:
-        if masked[:start].endswith(text) and comparator == "eq":
-            comparator, lead = qualifier, start - len(text)
-            break
+    if comparator == "eq":
+        for text, qualifier in BEFORE:
+            if masked.endswith(text, 0, start):
+                comparator, lead = qualifier, start - len(text)
+                break
     decline = _verb_before(masked, lead) == "decline"
     if decline:
         number = -abs(number)
@@ -455,9 +472,10 @@ def _figure(passage: str, masked: str, match: re.Match, periods: list) -> Figure
 
 
 def _unit_at(masked: str, pos: int) -> tuple[str | None, str | None, str | None]:
-    for text, unit, kind in UNITS:
-        if masked.startswith(text, pos):
-            return unit, kind, text
+    found = _UNIT_AT.match(masked, pos)
+    if found:
+        text, unit, kind = _UNIT_ROW[found.group()]
+        return unit, kind, text
     if pos < len(masked) and masked[pos] in CLASSIFIERS:
         return "count", "number", masked[pos]
     return None, None, None
@@ -468,12 +486,10 @@ def _verb_before(masked: str, start: int) -> str | None:
     head = masked[max(0, start - 6) : start].rstrip("了达到为")
     if masked[max(0, start - 1) : start] in ("至", "到"):
         return None  # 降至5%: a level, not a change
-    for verb in DECLINE:
-        if head.endswith(verb):
-            return "decline"
-    for verb in GROWTH:
-        if head.endswith(verb):
-            return "growth"
+    if head.endswith(DECLINE):
+        return "decline"
+    if head.endswith(GROWTH):
+        return "growth"
     return None
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import polars as pl
+import polars.selectors as cs
 
 from changzhi_stats.engines.polars.fieldtypes import NUMBER, explain
 from changzhi_stats.rules.core import Rule, absent_name, typed_name
@@ -46,7 +47,7 @@ class Tables:
         found = self._keys.get((resource, fields))
         if found is None:
             frame = self.frames[resource]
-            columns = [pl.col(n) for n in fields]
+            columns = [raw(n) for n in fields]
             joined = columns[0] if len(columns) == 1 else pl.concat_str(columns, separator="\x1f")
             typed_keys = [typed(n) for n in fields if typed_name(n) in frame.columns]
             candidates = frame.filter(*[k.is_not_null() for k in typed_keys])
@@ -97,6 +98,14 @@ def value_column(rule: Rule) -> str | None:
 
 
 def raw(name: str) -> pl.Expr:
+    """The column called ``name``, whatever it is called: the one way the engine names a field.
+
+    ``pl.col`` reads a name that starts with ``^`` and ends with ``$`` as a regular expression
+    and ``*`` as every column, and a Table Schema field may be called either; such a name is
+    selected by name instead (any other name is literal to ``pl.col``, and stays a plain column).
+    """
+    if name == "*" or (name.startswith("^") and name.endswith("$")):
+        return cs.by_name(name).as_expr()
     return pl.col(name)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from changzhi_stats.engines.polars.builders import Failure, value_column
+from changzhi_stats.engines.polars.builders import Failure, raw, value_column
 from changzhi_stats.rules.core import Rule, typed_name
 from changzhi_stats.sources.text import compact
 
@@ -41,7 +41,7 @@ class Passing:
     def unseen(self) -> pl.Expr:
         """The batch's distinct values not known to pass, as one list (empty: all covered)."""
         known = self.values if self.values is not None else pl.Series([], dtype=pl.String)
-        cell = pl.col(self.column)
+        cell = raw(self.column)
         return cell.filter(cell.is_not_null() & ~cell.is_in(known.implode())).unique().implode()
 
     def learn(self, new: pl.Series, rows: int) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from changzhi_stats.engines.polars import model_builders
-from changzhi_stats.engines.polars.builders import typed, typed_name
+from changzhi_stats.engines.polars.builders import raw, typed, typed_name
 from changzhi_stats.package.limits import MIB, describe_bytes
 from changzhi_stats.package.paths import open_regular, unsafe_reason
 from changzhi_stats.report.problems import Findings, make_problem
@@ -48,7 +48,7 @@ def lookup_table(
 
 
 def _typed_or_raw(table: Loaded, name: str) -> pl.Expr:
-    return typed(name) if typed_name(name) in table.frame.columns else pl.col(name)
+    return typed(name) if typed_name(name) in table.frame.columns else raw(name)
 
 
 REMEMBERED = 1 << 20  # distinct periods, and (source, quote) pairs, kept across batches
@@ -152,9 +152,9 @@ def _join(
         present = {name: alias for name, alias in wanted.items() if name in other.frame.columns}
         right = state.lookups[cached] = (
             other.frame.select(
-                pl.col(key), *[_typed_or_raw(other, n).alias(a) for n, a in present.items()]
+                raw(key), *[_typed_or_raw(other, n).alias(a) for n, a in present.items()]
             )
-            .filter(pl.col(key).is_not_null())
+            .filter(raw(key).is_not_null())
             .unique(subset=key, keep="first", maintain_order=True)
         )
     if right.width == 1:
@@ -223,18 +223,53 @@ def _quote_flags(frame: pl.DataFrame, texts: dict[str, str], state: Enrichment) 
     """True where the quote is found verbatim (or cannot be judged: no text, no quote).
 
     Quotes repeat across millions of rows: each distinct (source, quote) pair is looked up once,
-    by its 64-bit hash, and up to :data:`REMEMBERED` verdicts are kept for later batches.
+    by its 64-bit hash, and up to :data:`REMEMBERED` verdicts are kept for later batches. The
+    new quotes of a source are looked up together (:func:`quotes_found`), not one text scan each.
     """
     pair = combined_hash([pl.col("source_id"), pl.col("source_quote")])
     hashed = frame.select(pair.alias("h"), "source_id", "source_quote")
     known, bad = state.quotes_known, state.quotes_bad
     fresh = hashed.filter(~pl.col("h").is_in(known.implode())).unique(subset="h", keep="first")
-    wrong = [
-        h
-        for h, sid, quote in fresh.iter_rows()
-        if not (sid not in texts or quote is None or quote in texts[sid])
-    ]
+    judged = fresh.filter(
+        pl.col("source_id").is_in(list(texts)) & pl.col("source_quote").is_not_null()
+    )
+    wrong: list[int] = []
+    for (sid,), group in judged.group_by("source_id"):
+        found = quotes_found(texts[sid], group["source_quote"].to_list())
+        wrong.extend(h for h, ok in zip(group["h"], found, strict=True) if not ok)
     bad = pl.concat([bad, pl.Series(wrong, dtype=pl.UInt64)])
     if known.len() + fresh.height <= REMEMBERED:
         state.quotes_known, state.quotes_bad = pl.concat([known, fresh["h"]]), bad
     return frame.with_columns(hashed["h"].is_in(bad.implode()).not_().alias(st.QUOTE_OK))
+
+
+# quotes_found: patterns per Aho–Corasick automaton, and characters of text per segment searched
+PATTERNS_PER_PASS = 4096
+SEGMENT_CHARS = 1 << 18
+
+
+def quotes_found(text: str, quotes: list[str]) -> list[bool]:
+    """``[quote in text for quote in quotes]``, in time linear in the text and the quotes.
+
+    ``quote in text`` for each of thousands of distinct quotes scans a text of megabytes once
+    per quote. Instead the quotes are matched together by polars' Aho–Corasick
+    (``str.extract_many`` with ``overlapping=True`` reports every occurrence of every pattern,
+    a pattern inside another included), :data:`PATTERNS_PER_PASS` at a time, over the text cut
+    into segments that overlap by the longest quote, so every occurrence lies whole in one. The
+    empty quote is in every text (and matches at each byte, so it is not given to the automaton);
+    a quote longer than a segment is looked up by ``in``.
+    """
+    found: set[str] = {""}
+    patterns = [q for q in dict.fromkeys(quotes) if q and len(q) <= min(len(text), SEGMENT_CHARS)]
+    found.update(q for q in quotes if len(q) > SEGMENT_CHARS and q in text)
+    if patterns:
+        reach = max(map(len, patterns)) - 1
+        segments = pl.Series(
+            [text[i : i + SEGMENT_CHARS + reach] for i in range(0, len(text), SEGMENT_CHARS)],
+            dtype=pl.String,
+        )
+        for start in range(0, len(patterns), PATTERNS_PER_PASS):
+            chunk = patterns[start : start + PATTERNS_PER_PASS]
+            hits = segments.str.extract_many(chunk, overlapping=True).explode()
+            found.update(hits.drop_nulls().unique().to_list())
+    return [q in found for q in quotes]

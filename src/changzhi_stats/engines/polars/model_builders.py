@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 import polars.selectors as cs
 
-from changzhi_stats.engines.polars.builders import Failure, builder
+from changzhi_stats.engines.polars.builders import Failure, builder, raw
 from changzhi_stats.rules.model import (
     MEASURE,
     PERIOD_END,
@@ -68,7 +68,7 @@ def _count_negative() -> Failure:
 
 @builder("differs")
 def _differs(name: str, other: str) -> Failure:
-    mine, theirs = pl.col(name), pl.col(other)
+    mine, theirs = raw(name), raw(other)
     bad = mine.is_not_null() & theirs.is_not_null() & (mine != theirs)
     return Failure(bad, {"expected": theirs, "indicator": pl.col("indicator_id")})
 
@@ -199,29 +199,6 @@ QUOTES_REMEMBERED = 1 << 20  # figure rows of distinct quotes, and periods, kept
 _NO_FIGURE, _NO_VALUE, _FAULTY, _WARNED, _MATCH = 4, 3, 2, 1, 0  # a (row, figure) pair
 
 
-def _figure_rows(quote: str, key: int) -> list[dict]:
-    from changzhi_stats.rules import figures
-
-    found = figures.read(quote)
-    if not found:
-        return [{"key": key}]  # no figure: the join still finds the quote
-    return [
-        {
-            "key": key,
-            "number": f.number,
-            "mult": f.multiplier,
-            "amount": f.amount,
-            "chinese": f.chinese and f.kind in ("number", "rank"),
-            "percent": f.kind in ("percent", "points"),
-            "comparator": f.comparator,
-            "first": f.period.first if f.period else None,
-            "last": f.period.last if f.period else None,
-            "year": f.period.year if f.period else None,
-        }
-        for f in found
-    ]
-
-
 _FIG_SCHEMA = {
     "key": pl.UInt64,
     "number": pl.Float64,
@@ -237,6 +214,36 @@ _FIG_SCHEMA = {
 _NO_FIGURES = pl.DataFrame(schema=_FIG_SCHEMA)
 
 
+def _figure_table(quotes: pl.DataFrame) -> pl.DataFrame:
+    """The figures of each (key, quote) of ``quotes``, a row each (one row of nulls for a quote
+    with none, so the join still finds it); built column by column, not a dict per figure."""
+    from changzhi_stats.rules import figures
+
+    keys, number, mult, amount, chinese, percent = [], [], [], [], [], []
+    comparator, first, last, year = [], [], [], []
+    for key, quote in quotes.iter_rows():
+        found = figures.read(quote)
+        if not found:
+            keys.append(key)
+            for column in (number, mult, amount, chinese, percent, comparator, first, last, year):
+                column.append(None)
+            continue
+        for f in found:
+            keys.append(key)
+            number.append(f.number)
+            mult.append(f.multiplier)
+            amount.append(f.amount)
+            chinese.append(f.chinese and f.kind in ("number", "rank"))
+            percent.append(f.kind in ("percent", "points"))
+            comparator.append(f.comparator)
+            period = f.period
+            first.append(period.first if period else None)
+            last.append(period.last if period else None)
+            year.append(period.year if period else None)
+    columns = (keys, number, mult, amount, chinese, percent, comparator, first, last, year)
+    return pl.DataFrame(dict(zip(_FIG_SCHEMA, columns, strict=True)), schema=_FIG_SCHEMA)
+
+
 def quote_verdicts(frame: pl.DataFrame, state: Enrichment) -> pl.DataFrame:
     """``frame`` with :data:`QUOTE_FIGURE`: is each row's value a figure of its source_quote?"""
     columns = set(frame.columns)
@@ -248,8 +255,7 @@ def quote_verdicts(frame: pl.DataFrame, state: Enrichment) -> pl.DataFrame:
     known = state.quote_figure_count
     missing = quotes.filter(~pl.col("key").is_in(table["key"].implode()))
     if missing.height:
-        rows = [r for key, quote in missing.iter_rows() for r in _figure_rows(quote, key)]
-        table = pl.concat([table, pl.DataFrame(rows, schema=_FIG_SCHEMA)])
+        table = pl.concat([table, _figure_table(missing)])
         known += missing.height
         if table.height <= QUOTES_REMEMBERED:
             state.quote_figures, state.quote_figure_count = compact(table), known

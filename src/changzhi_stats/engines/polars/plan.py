@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from changzhi_stats.engines.polars import fieldtypes
+from changzhi_stats.engines.polars.builders import raw
 from changzhi_stats.rules import tableschema
 from changzhi_stats.rules.core import Rule
 from changzhi_stats.rules.tableschema import FieldTypeError
@@ -57,7 +58,7 @@ def plan(schema: dict, present: set[str], absent: frozenset[str] = frozenset()) 
     """The rules for the fields of ``schema`` that are ``present``, and their typed columns."""
     declared = tableschema.plan(schema, present, TYPES, absent)
     typed = {
-        name: pl.col(name) if spec is None else fieldtypes.parsed(spec, pl.col(name))
+        name: raw(name) if spec is None else fieldtypes.parsed(spec, raw(name))
         for name, spec in declared.specs.items()
     }
     return Plan(typed, declared.rules, declared.notes)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from changzhi_stats.engines.polars.builders import Failure, build
+from changzhi_stats.engines.polars.builders import Failure, build, raw
 from changzhi_stats.report.problems import Findings, make_problem
 from changzhi_stats.rules.core import Rule, internal
 from changzhi_stats.sources.text import ROW
@@ -81,10 +81,10 @@ def _failing_rows(masks: pl.DataFrame) -> dict[int, pl.Series]:
 def _shown_value(rule: Rule, frame: pl.DataFrame) -> pl.Expr:
     shown = rule.shown or ""
     if shown in frame.columns:
-        return pl.col(shown).cast(pl.String)
+        return raw(shown).cast(pl.String)
     parts = [p for p in shown.split(",") if p in frame.columns]
     if parts:
-        return pl.concat_str([pl.col(p).fill_null("") for p in parts], separator=", ")
+        return pl.concat_str([raw(p).fill_null("") for p in parts], separator=", ")
     return pl.lit(None, dtype=pl.String)
 
 
