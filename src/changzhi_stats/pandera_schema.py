@@ -18,7 +18,7 @@ from typing import Literal
 
 import polars as pl
 
-from changzhi_stats.engines.polars.builders import build, typed_name
+from changzhi_stats.engines.polars.builders import build, raw, typed_name
 from changzhi_stats.errors import CzStatsError
 from changzhi_stats.rules.core import Rule
 from changzhi_stats.sources.text import ROW
@@ -49,7 +49,7 @@ def pandera_schema(
 
 def _prepare(plan, frame: pl.DataFrame) -> pl.DataFrame:
     """The frame the engine checks: row numbers, typed columns and the model's lookups."""
-    frame = frame.select(pl.col(n).cast(pl.String) for n in plan.fields if n in frame.columns)
+    frame = frame.select(raw(n).cast(pl.String) for n in plan.fields if n in frame.columns)
     frame = frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
     frame = frame.with_columns(expr.alias(typed_name(n)) for n, expr in plan.typed.items())
     return plan.enrich(frame)
