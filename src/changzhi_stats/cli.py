@@ -477,7 +477,13 @@ def init(folder: str, observations: str, region: str, lang: str | None) -> None:
     from changzhi_stats.scaffold import init as scaffold_package
 
     said = _lang(lang)
-    path = _run(lambda progress: scaffold_package(folder, observations, region), said)
+
+    def note(text: str) -> None:
+        _echo(text, err=True, lang=said)
+
+    path = _run(
+        lambda progress: scaffold_package(folder, observations, region, lang=said, say=note), said
+    )
     readme = Path(folder) / "README.md"
     _echo(message("init-wrote", said, path=path, readme=readme), lang=said)
 
