@@ -527,7 +527,7 @@ def _template(path: Path, schema: dict, lists: dict[str, list[tuple[str, str]]])
             codes[f"{code_col}{number}"] = code
             codes[f"{name_col}{number}"] = label
         codes[f"{code_col}1"].font = codes[f"{name_col}1"].font = Font(bold=True)
-        sources[name] = f"=codes!${code_col}$2:${code_col}${len(entries) + 1}"
+        sources[name] = f"codes!${code_col}$2:${code_col}${len(entries) + 1}"
         column += 2
     for index, name in enumerate(header, start=1):
         letter = get_column_letter(index)
