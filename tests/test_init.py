@@ -314,3 +314,19 @@ def test_refusals_are_in_chinese_with_lang_zh(tmp_path: Path) -> None:
     full = init(str(tmp_path / "full"), "--from", observations, "--region", "140500",
                 "--lang", "zh")  # fmt: skip
     assert full.exit_code == 1 and "不是空的" in full.output
+
+
+def test_a_utf8_file_with_one_broken_byte_is_not_read_as_gbk(tmp_path: Path) -> None:
+    rows = read_rows(city_observations(tmp_path, "140500"))[:2]
+    rows[1][rows[0].index("source_quote")] = "中文数字"  # even-length runs: GB18030 reads them
+    good = tmp_path / "good.csv"
+    write_rows(good, rows)
+    data = good.read_bytes()
+    at = data.index("中文".encode())
+    source = tmp_path / "broken.csv"
+    source.write_bytes(data[:at] + b"\x81@" + data[at:])  # one stray byte in UTF-8 text
+    source.read_bytes().decode("gb18030")  # which GB18030 would read, as mojibake
+    result = init(str(tmp_path / "city"), "--from", str(source), "--region", "140500")
+    assert result.exit_code == 1 and f"byte 0x81 at position {at}" in result.output
+    assert "is UTF-8" in result.output and "codec" not in result.output
+    assert not (tmp_path / "city").exists()

@@ -177,9 +177,8 @@ def init(
         else:
             header, rows, encoding = _read(source)
     except NotText as exc:
-        raise ScaffoldRefused(
-            message("init.not-text", lang, source=source, byte=exc.byte, at=exc.at)
-        ) from None
+        key = "init.broken-utf8" if exc.utf8 else "init.not-text"
+        raise ScaffoldRefused(message(key, lang, source=source, byte=exc.byte, at=exc.at)) from None
     except (OSError, UnicodeError, csv.Error, ValueError) as exc:
         raise ScaffoldRefused(message("init.unreadable", lang, source=source, why=exc)) from None
     try:
@@ -300,10 +299,19 @@ def _scaffold(
 class NotText(ValueError):
     """The file is neither UTF-8 nor GB18030: the first byte neither reads."""
 
-    def __init__(self, byte: int, at: int) -> None:
+    def __init__(self, byte: int, at: int, *, utf8: bool = False) -> None:
         super().__init__(f"byte 0x{byte:02x} at {at}")
         self.byte = f"0x{byte:02x}"
         self.at = at
+        self.utf8 = utf8  # UTF-8 but for a few bytes
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Whether most of the non-ASCII text reads as UTF-8 (a file cut or patched in one place),
+    rather than as another encoding that UTF-8 cannot read at all."""
+    text = data.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    return sum(1 for c in text if ord(c) > 127) - broken > 2 * broken
 
 
 def _read(path: Path) -> tuple[list[str], list[list[str]], str]:
@@ -314,6 +322,8 @@ def _read(path: Path) -> tuple[list[str], list[list[str]], str]:
     try:
         text, encoding = data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as exc:
+        if _mostly_utf8(data):  # UTF-8 with a broken byte: GB18030 would read it as mojibake
+            raise NotText(data[exc.start], exc.start, utf8=True) from None
         try:
             text, encoding = data.decode("gb18030"), "gb18030"
         except UnicodeDecodeError:

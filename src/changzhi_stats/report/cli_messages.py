@@ -276,6 +276,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "（第 {at} 个字节为 {byte}）。请用 Excel 或 WPS 打开，另存为“CSV UTF-8（逗号分隔）”"
         "或 .xlsx，再运行 `cz-stats init`。",
     ),
+    "init.broken-utf8": (
+        "{source}: cannot read the observations: the file is UTF-8 but byte {byte} at position "
+        "{at} is not (a file cut short or edited in another encoding); fix or remove that "
+        'character, or save the file again as "CSV UTF-8 (Comma delimited)", and run init '
+        "again.",
+        "{source}：无法读取观测值：文件是 UTF-8 编码，但第 {at} 个字节 {byte} 不是"
+        "（文件不完整，或被以其他编码编辑过）；请修正或删除该字符，或重新另存为"
+        "“CSV UTF-8（逗号分隔）”，再运行 `cz-stats init`。",
+    ),
     "init.cannot-write": (
         "{folder}: cannot write the package: {why}",
         "{folder}：无法写出数据包：{why}",
