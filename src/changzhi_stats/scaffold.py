@@ -374,7 +374,7 @@ def _indicators_schema(schema: dict) -> dict:
     (a foreign key to ``topics``) instead of Changzhi's five release themes."""
     for field in schema["fields"]:
         if field["name"] == "topic":
-            field["description"] = "Topic code; foreign key to topics (data/topics.csv)."
+            field["description"] = "Topic code: a foreign key to the topics table, data/topics.csv."
             field.get("constraints", {}).pop("enum", None)
             field.setdefault("constraints", {})["pattern"] = "^[a-z][a-z0-9_]*$"
     keys = schema.setdefault("foreignKeys", [])
