@@ -330,3 +330,41 @@ def test_a_utf8_file_with_one_broken_byte_is_not_read_as_gbk(tmp_path: Path) -> 
     assert result.exit_code == 1 and f"byte 0x81 at position {at}" in result.output
     assert "is UTF-8" in result.output and "codec" not in result.output
     assert not (tmp_path / "city").exists()
+
+
+def test_init_without_observations_makes_the_template_the_observations(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    city = tmp_path / "city"
+    result = init(str(city), "--region", "140500")
+    assert result.exit_code == 0, result.output
+    descriptor = json.loads((city / "datapackage.json").read_text(encoding="utf-8"))
+    first = descriptor["resources"][0]
+    assert (first["name"], first["path"], first["sheet"]) == (
+        "observations",
+        "data/observations.xlsx",
+        1,
+    )
+    assert not (city / scaffold.TEMPLATE).exists()
+    assert "尚无数据" in (city / "README.md").read_text(encoding="utf-8")
+    report = cz.validate(city, lang="en")
+    assert set(report.counts) <= EXPECTED, report.counts
+    # the statistician types the figures into the workbook and fills the code lists
+    book = openpyxl.load_workbook(city / "data" / "observations.xlsx")
+    assert book["observations"].data_validations.dataValidation  # the drop-downs are there
+    rows = read_rows(city_observations(tmp_path, "140500"))
+    for row in rows[1:]:
+        typed: list[object] = list(row)
+        for name in ("value", "unit_multiplier"):
+            i = rows[0].index(name)
+            typed[i] = float(row[i]) if "." in row[i] else int(row[i])
+        book["observations"].append([c if c != "" else None for c in typed])
+    book.save(city / "data" / "observations.xlsx")
+    indicators = read_rows(BUNDLED / "data" / "indicators.csv")
+    for row in indicators[1:]:
+        row[indicators[0].index("topic")] = "industry"
+    write_rows(city / "data" / "indicators.csv", indicators)
+    shutil.copyfile(BUNDLED / "data" / "sources.csv", city / "data" / "sources.csv")
+    shutil.copytree(BUNDLED / "sources", city / "sources", dirs_exist_ok=True)
+    fill(city)
+    report = cz.validate(city, lang="en")
+    assert report.valid, report.to_text()

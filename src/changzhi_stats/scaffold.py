@@ -146,17 +146,19 @@ class ScaffoldFailed(CzStatsError):
 
 def init(
     folder: str | Path,
-    observations: str | Path,
+    observations: str | Path | None,
     region: str,
     *,
     lang: str = "en",
     say: Callable[[str], None] | None = None,
 ) -> Path:
     """Scaffold a package in ``folder`` (new or empty) from an observations CSV or workbook;
-    returns the path of its ``datapackage.json``. Messages (refusals, and the notes passed to
-    ``say``: a GBK file converted, a region the table lacks) are in ``lang``."""
+    returns the path of its ``datapackage.json``. With ``observations=None`` (no figures yet) the
+    observations are the template workbook itself, ``data/observations.xlsx``, to fill in Excel.
+    Messages (refusals, and the notes passed to ``say``: a GBK file converted, a region the
+    table lacks) are in ``lang``."""
     target = Path(folder)
-    source = Path(observations)
+    source = None if observations is None else Path(observations)
     if not isinstance(region, str) or not re.fullmatch(r"[0-9]{6}", region):  # ASCII digits
         raise ScaffoldRefused(message("init.bad-region", lang, region=repr(region)))
     try:
@@ -167,12 +169,14 @@ def init(
         ) from None
     if taken:
         raise ScaffoldRefused(message("init.not-empty", lang, folder=target))
-    workbook = source.suffix.lower() == ".xlsx"
-    if source.suffix.lower() in (".xls", ".xlsm", ".ods"):
+    workbook = source is None or source.suffix.lower() == ".xlsx"
+    if source is not None and source.suffix.lower() in (".xls", ".xlsm", ".ods"):
         raise ScaffoldRefused(message("init.save-as", lang, source=source))
     encoding = "utf-8"
     try:
-        if workbook:
+        if source is None:  # no observations yet: the model's header
+            header, rows = [f["name"] for f in _schema("observations")["fields"]], []
+        elif workbook:
             header, rows = _read_sheet(source)
         else:
             header, rows, encoding = _read(source)
@@ -200,7 +204,7 @@ def init(
 
 def _scaffold(
     target: Path,
-    source: Path,
+    source: Path | None,
     region: str,
     workbook: bool,
     header: list,
@@ -223,7 +227,9 @@ def _scaffold(
         (target / "schemas" / f"{name}.json").write_text(
             json.dumps(schemas[name], ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
-    if encoding == "utf-8":
+    if source is None:
+        pass  # the template workbook, written below once the code lists are known
+    elif encoding == "utf-8":
         shutil.copyfile(source, target / observations_path)
     else:  # the same rows, as UTF-8 (csv writes back what it read; the dialect is the default)
         _write_rows(target / observations_path, [header, *rows])
@@ -290,8 +296,9 @@ def _scaffold(
         "unit": [(r["unit"], r.get("name_zh") or "") for r in units],
         "source_id": [(r["source_id"], "") for r in sources],
     }
-    _template(target / TEMPLATE, schemas["observations"], lists)
-    readme = _readme(region, observations_path, indicators, units, sources)
+    template = target / (observations_path if source is None else TEMPLATE)
+    _template(template, schemas["observations"], lists)
+    readme = _readme(region, observations_path, indicators, units, sources, source is None)
     (target / "README.md").write_text(readme, "utf-8")
     return path
 
@@ -567,16 +574,48 @@ def _template(path: Path, schema: dict, lists: dict[str, list[tuple[str, str]]])
     book.save(path)
 
 
-def _readme(region: str, observations: str, indicators: list, units: list, sources: list) -> str:
+def _readme(
+    region: str,
+    observations: str,
+    indicators: list,
+    units: list,
+    sources: list,
+    blank: bool = False,
+) -> str:
+    if blank:  # no observations yet: the observations are the template
+        excel = f"""`{observations}` 就是观测值表：第一行是表头，每列有输入提示，
+代码列（地区、单位、指标、来源、比较方式、状态、数量级）有下拉列表
+（列表及名称在 `codes` 工作表）。在 Excel 中直接填写第一个工作表，保存后运行校验。
+新指标、新来源请先加到 `data/indicators.csv`、`data/sources.csv`。
+`{observations}` is the observations table itself: the header, an input message on every
+column and a drop-down list on each coded one. Fill its first sheet in Excel, save, validate.
+"""
+    else:
+        excel = f"""`{TEMPLATE}` 是观测值的录入模板：第一行是表头，每列有输入提示，
+代码列（地区、单位、指标、来源、比较方式、状态、数量级）有下拉列表（列表及名称在 `codes` 工作表）。
+填好后可用 `cz-stats init <新文件夹> --from {TEMPLATE} --region {region}` 生成数据包，
+或把各行粘贴到 `{observations}`。
+`{TEMPLATE}` is a template for the observations: the header, an input message on every
+column and a drop-down list on each coded one. Fill it, then make a package of it with
+`cz-stats init <new folder> --from {TEMPLATE} --region {region}`.
+"""
+    copied_zh = (
+        f"观测值表是 `{observations}`（尚无数据）" if blank else f"观测值已复制到 `{observations}`"
+    )
+    copied_en = (
+        f"The observations table is `{observations}` (empty)"
+        if blank
+        else f"The observations are in `{observations}`"
+    )
     return f"""# 统计数据包 · Statistics package (region {region})
 
-由 `cz-stats init` 生成。观测值已复制到 `{observations}`；代码表已列出数据中用到的每个代码，
+由 `cz-stats init` 生成。{copied_zh}；代码表已列出数据中用到的每个代码，
 其余各列留空，请填写。填好后在本文件夹中运行
 `cz-stats validate . --lang zh --format html -o report.html`（`.` 即本文件夹的数据包），
 在浏览器中打开 report.html，逐个修正标出的单元格，直到校验通过，再运行
 `cz-stats publish . --out ../releases`（发布到上一级的 releases 文件夹）。
 
-Made by `cz-stats init`. The observations are in `{observations}`; the code lists name
+Made by `cz-stats init`. {copied_en}; the code lists name
 every code the data uses, with the other columns empty. Fill them in, then, inside this
 folder, run `cz-stats validate . --format html -o report.html` (`.` is this folder's package),
 fix every highlighted cell, and publish with `cz-stats publish . --out ../releases`.
@@ -609,14 +648,7 @@ The schemas in `schemas/` are the indicator model's (`indicators.json` takes `to
 
 ## 用 Excel 录入 · Typing figures in Excel
 
-`{TEMPLATE}` 是观测值的录入模板：第一行是表头，每列有输入提示，代码列（地区、单位、
-指标、来源、比较方式、状态、数量级）有下拉列表（列表及名称在 `codes` 工作表）。
-填好后可用 `cz-stats init <新文件夹> --from {TEMPLATE} --region {region}` 生成数据包，
-或把各行粘贴到 `{observations}`。
-`{TEMPLATE}` is a template for the observations: the header, an input message on every
-column and a drop-down list on each coded one. Fill it, then make a package of it with
-`cz-stats init <new folder> --from {TEMPLATE} --region {region}`.
-
+{excel}
 ## 常用单位 · Units
 
 单位代码不含数量级：数量级写在 `unit_multiplier`。The unit is without its multiplier:

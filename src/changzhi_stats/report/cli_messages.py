@@ -285,6 +285,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "（文件不完整，或被以其他编码编辑过）；请修正或删除该字符，或重新另存为"
         "“CSV UTF-8（逗号分隔）”，再运行 `cz-stats init`。",
     ),
+    "help.init.from.any": (
+        "The observations to start from: a CSV (UTF-8, or GBK/GB18030, written to the package "
+        "as UTF-8) or .xlsx (its first sheet), with the model's columns. Without it, the "
+        "observations are a template workbook to fill in Excel.",
+        "作为起点的观测值：CSV（UTF-8，或 GBK/GB18030，写入数据包时转为 UTF-8）或 .xlsx"
+        "（第一个工作表），列与模型一致。不给时，观测值表是一个在 Excel 中填写的模板工作簿。",
+    ),
     "init.cannot-write": (
         "{folder}: cannot write the package: {why}",
         "{folder}：无法写出数据包：{why}",
