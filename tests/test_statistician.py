@@ -383,7 +383,7 @@ def test_init_scaffolds_a_package_that_validates_once_filled(tmp_path: Path, suf
     assert result.exit_code == 0, result.output
     copied = city / "data" / f"observations.{suffix}"
     assert copied.read_bytes() == observations.read_bytes()
-    for name in ("observations", "indicators", "regions", "units", "sources"):
+    for name in ("observations", "regions", "units", "sources"):  # indicators: topics.csv
         assert (city / "schemas" / f"{name}.json").read_bytes() == (
             bundled / "schemas" / f"{name}.json"
         ).read_bytes()
@@ -411,6 +411,11 @@ def test_init_scaffolds_a_package_that_validates_once_filled(tmp_path: Path, suf
                 if cell == "" and head[i] != "path":
                     row[i] = known[row[0]][i]
         write_rows(city / "data" / f"{name}.csv", rows)
+    # the city's topics: here Changzhi's release themes (livelihood is in the starter list)
+    topics = read_rows(city / "data" / "topics.csv")
+    for code in ("new", "chain", "green", "smart"):
+        topics.append([code, code, code])
+    write_rows(city / "data" / "topics.csv", topics)
     # the text of each source goes where the scaffolded `path` says
     stored = {r[0]: r[5] for r in read_rows(bundled / "data" / "sources.csv")[1:]}
     for row in read_rows(city / "data" / "sources.csv")[1:]:

@@ -491,17 +491,23 @@ def verify(release: str, fmt: str, lang: str | None) -> None:
 @click.option(
     "--from",
     "observations",
-    required=True,
+    default=None,
     type=click.Path(exists=True, dir_okay=False),
-    help=_h("help.init.from"),
+    help=_h("help.init.from.any"),
 )
 @click.option("--region", required=True, help=_h("help.init.region"))
 @_LANG
-def init(folder: str, observations: str, region: str, lang: str | None) -> None:
+def init(folder: str, observations: str | None, region: str, lang: str | None) -> None:
     from changzhi_stats.scaffold import init as scaffold_package
 
     said = _lang(lang)
-    path = _run(lambda progress: scaffold_package(folder, observations, region), said)
+
+    def note(text: str) -> None:
+        _echo(text, err=True, lang=said)
+
+    path = _run(
+        lambda progress: scaffold_package(folder, observations, region, lang=said, say=note), said
+    )
     readme = Path(folder) / "README.md"
     _echo(message("init-wrote", said, path=path, readme=readme), lang=said)
 

@@ -247,6 +247,66 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "diff.metadata": ("metadata: {path}: {old} -> {new}", "元数据：{path}：{old} -> {new}"),
     "diff.identical": ("no differences", "没有差异"),
     "diff.bump": ("proposed bump: {bump}{shown}", "建议升级：{bump}{shown}"),
+    # --- init (a new city's package) ------------------------------------------------------
+    "init.bad-region": (
+        "region {region} is not a 6-digit GB/T 2260 code (e.g. 140400)",
+        "地区 {region} 不是 6 位 GB/T 2260 行政区划代码（如 140400）",
+    ),
+    "init.cannot-look": (
+        "{folder}: cannot look into it: {why}",
+        "{folder}：无法查看其内容：{why}",
+    ),
+    "init.not-empty": (
+        "{folder} exists and is not empty; choose a new folder",
+        "{folder} 已存在且不是空的；请换一个新文件夹",
+    ),
+    "init.save-as": (
+        "{source}: save the sheet as .xlsx or CSV UTF-8",
+        "{source}：请把表格另存为 .xlsx 或 CSV UTF-8（逗号分隔）",
+    ),
+    "init.unreadable": (
+        "{source}: cannot read the observations: {why}",
+        "{source}：无法读取观测值：{why}",
+    ),
+    "init.not-text": (
+        "{source}: cannot read the observations: the file is neither UTF-8 nor GBK/GB18030 "
+        "text (byte {byte} at position {at}). Open it in Excel or WPS, save it as "
+        '"CSV UTF-8 (Comma delimited)" or as .xlsx, and run init again.',
+        "{source}：无法读取观测值：文件既不是 UTF-8 也不是 GBK/GB18030 编码的文本"
+        "（第 {at} 个字节为 {byte}）。请用 Excel 或 WPS 打开，另存为“CSV UTF-8（逗号分隔）”"
+        "或 .xlsx，再运行 `cz-stats init`。",
+    ),
+    "init.broken-utf8": (
+        "{source}: cannot read the observations: the file is UTF-8 but byte {byte} at position "
+        "{at} is not (a file cut short or edited in another encoding); fix or remove that "
+        'character, or save the file again as "CSV UTF-8 (Comma delimited)", and run init '
+        "again.",
+        "{source}：无法读取观测值：文件是 UTF-8 编码，但第 {at} 个字节 {byte} 不是"
+        "（文件不完整，或被以其他编码编辑过）；请修正或删除该字符，或重新另存为"
+        "“CSV UTF-8（逗号分隔）”，再运行 `cz-stats init`。",
+    ),
+    "help.init.from.any": (
+        "The observations to start from: a CSV (UTF-8, or GBK/GB18030, written to the package "
+        "as UTF-8) or .xlsx (its first sheet), with the model's columns. Without it, the "
+        "observations are a template workbook to fill in Excel.",
+        "作为起点的观测值：CSV（UTF-8，或 GBK/GB18030，写入数据包时转为 UTF-8）或 .xlsx"
+        "（第一个工作表），列与模型一致。不给时，观测值表是一个在 Excel 中填写的模板工作簿。",
+    ),
+    "init.cannot-write": (
+        "{folder}: cannot write the package: {why}",
+        "{folder}：无法写出数据包：{why}",
+    ),
+    "init.converted": (
+        "read {source} as GBK/GB18030 and wrote it as UTF-8 to {path}",
+        "已按 GBK/GB18030 编码读取 {source}，并以 UTF-8 编码写入 {path}",
+    ),
+    "init.region-unknown": (
+        "region {region} is not in the GB/T 2260 table shipped with cz-stats ({table}); "
+        "its row in data/regions.csv has the code alone: fill name_zh, name_en, level, "
+        "parent_code",
+        "地区 {region} 不在 cz-stats 自带的 GB/T 2260 行政区划表（{table}）中；"
+        "`data/regions.csv` 中它只有代码：请填写 `name_zh`、`name_en`、`level`、`parent_code`",
+    ),
 }
 
 
