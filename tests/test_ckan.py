@@ -1,14 +1,17 @@
 """``cz-stats push`` (issue 17): a release into a CKAN portal.
 
-These tests run the client against a small stand-in for CKAN's action API on 127.0.0.1 (the
+Most tests run the client against a small stand-in for CKAN's action API on 127.0.0.1 (the
 actions the client calls: package_show, package_create, package_patch, resource_create with an
-upload), not against a real CKAN: the stand-in checks the token, keeps datasets and resources in
-memory and answers as CKAN 2.11 does (success/result/error, Not Found, Authorization Error,
-Validation Error). A real CKAN needs PostgreSQL, Redis and a search backend (see docs/portal.md).
+upload, resource_patch, datastore_create/upsert/delete/search): the stand-in checks the token,
+keeps datasets, resources and DataStore tables in memory and answers as CKAN 2.11 does
+(success/result/error, Not Found, Authorization Error, Validation Error). The tests at the end run
+against a real CKAN 2.11.6 with its DataStore (PostgreSQL, Redis, a Solr stand-in; see
+docs/portal.md) and skip where it cannot start.
 """
 
 from __future__ import annotations
 
+import csv
 import email.parser
 import hashlib
 import json
@@ -43,7 +46,9 @@ class FakeCkan:
     def __init__(self) -> None:
         self.datasets: dict[str, dict] = {}
         self.uploads: dict[str, bytes] = {}
+        self.tables: dict[str, dict] = {}  # DataStore: resource id → fields, primary key, records
         self.writes: list[str] = []  # the actions that changed something
+        self.fail: dict[str, int] = {}  # action → how many more calls of it succeed
         handler = self._handler()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -112,7 +117,17 @@ class FakeCkan:
             if found is None:
                 return 404, {"success": False, "error": {"__type": "Not Found Error"}}
             return ok(found)
+        if action == "datastore_search":
+            table = self.tables.get(data.get("resource_id"))
+            if table is None:
+                return 404, {"success": False, "error": {"__type": "Not Found Error"}}
+            return ok({"fields": table["fields"], "records": table["records"]})
         self.writes.append(action)
+        if action in self.fail:
+            if self.fail[action] <= 0:
+                error = {"__type": "Internal Server Error", "message": "the disk is full"}
+                return 500, {"success": False, "error": error}
+            self.fail[action] -= 1
         if action == "package_create":
             if data["name"] in self.datasets:
                 error = {"__type": "Validation Error", "name": ["That URL is already in use."]}
@@ -130,7 +145,48 @@ class FakeCkan:
             self.uploads[resource["id"]] = upload or b""
             dataset["resources"].append(resource)
             return ok(resource)
+        if action == "resource_patch":
+            resource = self.resource(data.pop("id"))
+            resource.update(data)
+            return ok(resource)
+        if action == "datastore_create":
+            assert data.get("force") is True
+            if "resource" in data:
+                dataset = find(data["resource"]["package_id"])
+                resource = {**data["resource"], "id": str(uuid.uuid4()), "url_type": "datastore"}
+                dataset["resources"].append(resource)
+            else:
+                resource = self.resource(data["resource_id"])
+            table = {"fields": data["fields"], "primary_key": data.get("primary_key", []),
+                     "records": []}  # fmt: skip
+            self.tables[resource["id"]] = table
+            resource["datastore_active"] = True
+            return self.insert(resource["id"], data.get("records", []), ok)
+        if action == "datastore_upsert":
+            assert data["method"] == "insert" and data.get("force") is True
+            return self.insert(data["resource_id"], data["records"], ok)
+        if action == "datastore_delete":
+            self.tables.pop(data["resource_id"])
+            self.resource(data["resource_id"])["datastore_active"] = False
+            return ok({"resource_id": data["resource_id"]})
         return 400, {"success": False, "error": {"__type": "Unknown action"}}
+
+    def resource(self, ident: str) -> dict:
+        return next(r for d in self.datasets.values() for r in d["resources"] if r["id"] == ident)
+
+    def insert(self, resource_id: str, records: list[dict], ok) -> tuple[int, dict]:
+        table = self.tables[resource_id]
+        names = {f["id"] for f in table["fields"]}
+        seen = {tuple(r[k] for k in table["primary_key"]) for r in table["records"]}
+        for record in records:
+            assert set(record) <= names
+            key = tuple(record[k] for k in table["primary_key"])
+            if table["primary_key"] and key in seen:
+                error = {"__type": "Validation Error", "constraints": ["duplicate key"]}
+                return 409, {"success": False, "error": error}
+            seen.add(key)
+            table["records"].append(record)
+        return ok({"resource_id": resource_id})
 
 
 @pytest.fixture
@@ -298,6 +354,177 @@ def test_cli_takes_the_token_from_the_environment_or_a_file(
 )
 def test_dataset_names_are_ckan_slugs(name: str, slug: str) -> None:
     assert ckan.dataset_name(name) == slug
+
+
+# --- the DataStore -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def changed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """1.0.0 of the bundled package and 1.0.1 with one observation fewer (new records)."""
+    base = tmp_path_factory.mktemp("datastore")
+    out = base / "releases"
+    cz.publish(out=out)
+    package = base / "pkg"
+    shutil.copytree(bundled_package_path().parent, package)
+    csv_path = package / "data" / "observations.csv"
+    lines = csv_path.read_text("utf-8").splitlines(keepends=True)
+    csv_path.write_text("".join(lines[:-1]), "utf-8")
+    assert cz.publish(package, out=out, version="1.0.1").version == "1.0.1"
+    return out
+
+
+def rows(release: Path, path: str) -> list[dict]:
+    with (release / path).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def tables_of(portal: FakeCkan) -> dict[str, tuple[dict, dict]]:
+    """DataStore resource name → (resource, table)."""
+    resources = portal.datasets["changzhi-stats"]["resources"]
+    return {r["name"]: (r, portal.tables[r["id"]]) for r in resources if r["id"] in portal.tables}
+
+
+def test_datastore_tables_typed_from_the_table_schema(portal: FakeCkan, changed: Path) -> None:
+    release = changed / "1.0.0"
+    result = ckan.push(release, portal.url, TOKEN, datastore=True, batch=10)
+    names = ["observations", "indicators", "regions", "units", "sources"]
+    assert result.tables == names and "DataStore tables loaded" in result.to_text()
+    tables = tables_of(portal)
+    assert set(tables) == {f"datastore/{n}" for n in names}
+    resource, observations = tables["datastore/observations"]
+    types = {f["id"]: f["type"] for f in observations["fields"]}
+    assert types["value"] == "numeric" and types["unit_multiplier"] == "int8"
+    assert types["indicator_id"] == "text"
+    assert observations["primary_key"] == ["indicator_id", "region_code", "period"]
+    assert {f["id"]: f["type"] for f in tables["datastore/sources"][1]["fields"]}["published"] == (
+        "date"
+    )
+    expected = rows(release, "data/observations.csv")
+    assert len(observations["records"]) == len(expected) > 10  # in batches of 10
+    assert portal.writes.count("datastore_upsert") == sum(
+        -(-len(rows(release, f"data/{n}.csv")) // 10) - 1 for n in names
+    )
+    first = observations["records"][0]
+    assert first["unit_multiplier"] == int(expected[0]["unit_multiplier"])  # typed
+    assert first["value"] == expected[0]["value"]  # numeric: PostgreSQL parses the text
+    assert first["note"] is None  # a missing value
+    digest = files(release)["data/observations.csv"]
+    assert resource["hash"] == f"sha256:{digest}" and resource["cz_stats_version"] == "1.0.0"
+
+
+def test_datastore_push_again_changes_nothing(portal: FakeCkan, changed: Path) -> None:
+    ckan.push(changed / "1.0.0", portal.url, TOKEN, datastore=True)
+    before = json.dumps([portal.datasets, portal.tables], sort_keys=True)
+    writes = len(portal.writes)
+    again = ckan.push(changed / "1.0.0", portal.url, TOKEN, datastore=True)
+    assert not again.changed and again.tables == []
+    assert len(portal.writes) == writes
+    assert json.dumps([portal.datasets, portal.tables], sort_keys=True) == before
+
+
+def test_datastore_a_new_release_replaces_the_records(portal: FakeCkan, changed: Path) -> None:
+    ckan.push(changed / "1.0.0", portal.url, TOKEN, datastore=True)
+    ids = {name: r["id"] for name, (r, _) in tables_of(portal).items()}
+    result = ckan.push(changed / "1.0.1", portal.url, TOKEN, datastore=True)
+    assert result.tables == ["observations"]  # the other tables hold the same records
+    tables = tables_of(portal)
+    assert {name: r["id"] for name, (r, _) in tables.items()} == ids  # the same resources
+    resource, observations = tables["datastore/observations"]
+    assert len(observations["records"]) == len(rows(changed / "1.0.1", "data/observations.csv"))
+    assert len(observations["records"]) == len(rows(changed / "1.0.0", "data/observations.csv")) - 1
+    assert resource["cz_stats_version"] == "1.0.1"
+    # the older release pushed again later leaves the newest records alone
+    assert not ckan.push(changed / "1.0.0", portal.url, TOKEN, datastore=True).changed
+    assert tables_of(portal)["datastore/observations"][0]["cz_stats_version"] == "1.0.1"
+
+
+def test_datastore_a_failed_load_says_what_was_left(portal: FakeCkan, changed: Path) -> None:
+    portal.fail["datastore_upsert"] = 1  # the second batch of the first table fails
+    with pytest.raises(ckan.PushFailed) as caught:
+        ckan.push(changed / "1.0.0", portal.url, TOKEN, datastore=True, batch=10)
+    said = str(caught.value)
+    assert "the disk is full" in said and "datastore/observations holds part of the records" in said
+    assert "file(s) uploaded" in said and "pushing again finishes the job" in said
+    portal.fail.clear()
+    again = ckan.push(changed / "1.0.0", portal.url, TOKEN, datastore=True, batch=10)
+    assert "observations" in again.tables and not again.added
+    records = tables_of(portal)["datastore/observations"][1]["records"]
+    assert len(records) == len(rows(changed / "1.0.0", "data/observations.csv"))
+
+
+def test_datastore_field_types() -> None:
+    schema = {
+        "fields": [
+            {"name": "a", "type": "integer", "title": "A", "description": "the a"},
+            {"name": "b", "type": "number"},
+            {"name": "c", "type": "date"},
+            {"name": "d", "type": "string"},
+            {"name": "e", "type": "boolean"},
+            {"name": "f", "type": "datetime"},
+            {"name": "g", "type": "geopoint"},
+        ]
+    }
+    fields = ckan.datastore_fields(schema)
+    assert [f["type"] for f in fields] == [
+        "int8", "numeric", "date", "text", "bool", "timestamp", "text"
+    ]  # fmt: skip
+    assert fields[0]["info"] == {"label": "A", "notes": "the a"}
+
+
+# --- cz-stats publish --to ---------------------------------------------------------------------
+
+
+def test_publish_to_pushes_the_new_release(
+    portal: FakeCkan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ckan.TOKEN_ENV, TOKEN)
+    out = tmp_path / "releases"
+    result = CliRunner().invoke(
+        main, ["publish", "--out", str(out), "--to", portal.url, "--datastore"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1.0.0" in result.output and "created on" in result.output
+    dataset = portal.datasets["changzhi-stats"]
+    assert {r["name"] for r in dataset["resources"]} >= {f"1.0.0/{p}" for p in files(out / "1.0.0")}
+    assert "datastore/observations" in {r["name"] for r in dataset["resources"]}
+
+
+def test_publish_to_a_failed_push_leaves_the_release_published(
+    portal: FakeCkan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ckan.TOKEN_ENV, TOKEN)
+    out = tmp_path / "releases"
+    unreachable = f"http://127.0.0.1:{_free_port()}"
+    result = CliRunner().invoke(main, ["publish", "--out", str(out), "--to", unreachable])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "cannot reach" in result.output and "nothing changed on the portal" in result.output
+    assert "stays published" in result.output
+    assert f"cz-stats push {out / '1.0.0'} --to {unreachable}" in result.output
+    assert cz.verify(out / "1.0.0").intact
+    # the retry the message gives
+    retry = CliRunner().invoke(main, ["push", str(out / "1.0.0"), "--to", portal.url])
+    assert retry.exit_code == 0 and "created" in retry.output
+
+
+def test_publish_to_without_a_token_publishes_nothing(tmp_path: Path, portal: FakeCkan) -> None:
+    out = tmp_path / "releases"
+    result = CliRunner().invoke(main, ["publish", "--out", str(out), "--to", portal.url])
+    assert result.exit_code == 2 and "CKAN_API_TOKEN" in result.output
+    assert not (out / "1.0.0").exists() and portal.writes == []
+    result = CliRunner().invoke(main, ["publish", "--out", str(out), "--to", "ftp://x"])
+    assert result.exit_code == 2 and "not a portal URL" in result.output
+    result = CliRunner().invoke(main, ["publish", "--out", str(out), "--datastore"])
+    assert result.exit_code == 2 and "--to URL" in result.output
+    assert not (out / "1.0.0").exists()
+
+
+def test_push_published_is_the_api_recipe(portal: FakeCkan, tmp_path: Path) -> None:
+    release = cz.publish(out=tmp_path / "releases")
+    result = ckan.push_published(release, portal.url, TOKEN)
+    assert result.created and result.version == "1.0.0"
+    with pytest.raises(ckan.PushFailed, match="stays published"):
+        ckan.push_published(release, portal.url, "wrong", name="another")
 
 
 # --- a real CKAN -------------------------------------------------------------------------------
