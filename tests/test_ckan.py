@@ -22,6 +22,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -308,6 +309,17 @@ def test_a_name_taken_is_a_clean_error(portal: FakeCkan, releases: Path) -> None
     assert "nothing changed on the portal" in str(caught.value)
 
 
+def test_a_name_taken_by_a_deleted_dataset_is_refused(portal: FakeCkan, releases: Path) -> None:
+    # CKAN keeps a deleted dataset's name and still shows it to its editors: files pushed into
+    # it would be out of sight, so the push refuses and says how to free the name
+    portal.datasets["changzhi-stats"] = {
+        "id": "x", "name": "changzhi-stats", "state": "deleted", "resources": []
+    }  # fmt: skip
+    with pytest.raises(ckan.PushFailed, match=r"taken .* by a deleted dataset") as caught:
+        ckan.push(releases / "1.0.0", portal.url, TOKEN)
+    assert "nothing changed on the portal" in str(caught.value) and portal.writes == []
+
+
 def test_a_changed_file_on_the_portal_is_refused(portal: FakeCkan, releases: Path) -> None:
     ckan.push(releases / "1.0.0", portal.url, TOKEN)
     resource = portal.datasets["changzhi-stats"]["resources"][0]
@@ -571,7 +583,8 @@ def _sh(*args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess
 
 @pytest.fixture(scope="module")
 def real_ckan(tmp_path_factory: pytest.TempPathFactory):
-    """A running CKAN: (url, sysadmin token); everything it started is stopped afterwards."""
+    """A running CKAN with its DataStore: (url, sysadmin token); everything it started is
+    stopped and dropped afterwards."""
     missing = [t for t in ("pg_ctlcluster", "pg_lsclusters", "redis-server") if not which(t)]
     if not CKAN.is_file() or missing or os.geteuid() != 0:
         pytest.skip(f"no CKAN test set-up (.venv-ckan, root, {missing or 'postgres, redis'})")
@@ -586,6 +599,9 @@ def real_ckan(tmp_path_factory: pytest.TempPathFactory):
     psql = ["su", "postgres", "-c"]
     _sh(*psql, f"psql -qc \"CREATE USER {db} WITH PASSWORD '{db}'\"")
     _sh(*psql, f"createdb -O {db} {db}")
+    # the DataStore: a database of its own, written by the CKAN user, read by a read-only one
+    _sh(*psql, f"psql -qc \"CREATE USER {db}ro WITH PASSWORD '{db}ro'\"")
+    _sh(*psql, f"createdb -O {db} {db}ds")
     redis_port, solr_port, ckan_port = _free_port(), _free_port(), _free_port()
     redis_pid = base / "redis.pid"
     _sh("redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--daemonize", "yes",
@@ -602,7 +618,9 @@ def real_ckan(tmp_path_factory: pytest.TempPathFactory):
             "solr_url": f"http://127.0.0.1:{solr_port}/solr/ckan",
             "ckan.redis.url": f"redis://127.0.0.1:{redis_port}/0",
             "ckan.storage_path": str(base / "storage"),
-            "ckan.plugins": "",
+            "ckan.plugins": "datastore",
+            "ckan.datastore.write_url": f"postgresql://{db}:{db}@127.0.0.1/{db}ds",
+            "ckan.datastore.read_url": f"postgresql://{db}ro:{db}ro@127.0.0.1/{db}ds",
             "ckan.auth.create_unowned_dataset": "true",
         }
         lines = []
@@ -614,6 +632,8 @@ def real_ckan(tmp_path_factory: pytest.TempPathFactory):
         ini.write_text("\n".join(lines) + "\n", "utf-8")
         run = (str(CKAN), "-c", str(ini))
         _sh(*run, "db", "init")
+        permissions = _sh(*run, "datastore", "set-permissions").stdout
+        _sh(*psql, "psql -q --set ON_ERROR_STOP=1", input=permissions)
         _sh(*run, "user", "add", "admin", "email=admin@example.org", "password=Password1234x")
         _sh(*run, "sysadmin", "add", "admin")
         token = _sh(*run, "user", "token", "add", "admin", "ci").stdout.strip().splitlines()[-1]
@@ -639,7 +659,9 @@ def real_ckan(tmp_path_factory: pytest.TempPathFactory):
         solr.shutdown()
         if redis_pid.is_file():
             os.kill(int(redis_pid.read_text().strip()), signal.SIGTERM)
+        _sh(*psql, f"dropdb --if-exists {db}ds", check=False)
         _sh(*psql, f"dropdb --if-exists {db}", check=False)
+        _sh(*psql, f"psql -qc 'DROP USER IF EXISTS {db}ro'", check=False)
         _sh(*psql, f"psql -qc 'DROP USER IF EXISTS {db}'", check=False)
         if started_postgres:
             _sh("pg_ctlcluster", clusters[0], clusters[1], "stop", check=False)
@@ -677,3 +699,77 @@ def test_push_to_a_real_ckan(real_ckan, releases: Path) -> None:
         ckan.push(releases / "1.0.0", url, "not-a-token", name="another-dataset")
     with pytest.raises(ckan.PushFailed, match="cannot reach"):
         ckan.push(releases / "1.0.0", f"http://127.0.0.1:{_free_port()}", token, timeout=5)
+
+
+def _api(url: str, action: str, **params: object) -> dict:
+    query = urllib.parse.urlencode({k: json.dumps(v) if isinstance(v, dict | list) else v
+                                    for k, v in params.items()})  # fmt: skip
+    with urllib.request.urlopen(f"{url}/api/3/action/{action}?{query}", timeout=30) as r:
+        return json.loads(r.read())["result"]
+
+
+def test_datastore_on_a_real_ckan(real_ckan, changed: Path) -> None:
+    url, token = real_ckan
+    name = "changzhi-stats-datastore"
+    result = ckan.push(changed / "1.0.0", url, token, name=name, datastore=True, batch=10)
+    assert result.tables == ["observations", "indicators", "regions", "units", "sources"]
+    resources = {r["name"]: r for r in _show(url, name)["resources"]}
+    table = resources["datastore/observations"]
+    assert table["datastore_active"] and table["cz_stats_version"] == "1.0.0"
+    expected = rows(changed / "1.0.0", "data/observations.csv")
+    found = _api(url, "datastore_search", resource_id=table["id"], limit=1000)
+    assert found["total"] == len(expected) > 10  # loaded in batches of 10
+    types = {f["id"]: f["type"] for f in found["fields"]}
+    assert types["value"] == "numeric" and types["unit_multiplier"] == "int8"
+    assert types["indicator_id"] == "text"
+    by_key = {(r["indicator_id"], r["region_code"], r["period"]): r for r in found["records"]}
+    row = expected[0]
+    record = by_key[(row["indicator_id"], row["region_code"], row["period"])]
+    assert record["unit_multiplier"] == int(row["unit_multiplier"])
+    assert float(record["value"]) == float(row["value"]) and record["note"] is None
+    sources = _api(url, "datastore_search", resource_id=resources["datastore/sources"]["id"])
+    assert {f["id"]: f["type"] for f in sources["fields"]}["published"] == "date"
+    # the primary key is the table's: the same key again is refused by PostgreSQL
+    portal = ckan.Portal(url, token)
+    duplicate = {k: v for k, v in record.items() if k != "_id"}
+    with pytest.raises(ckan.PushFailed, match="refused datastore_upsert"):
+        portal.call(
+            "datastore_upsert",
+            {"resource_id": table["id"], "method": "insert", "force": True,
+             "records": [duplicate]},
+        )  # fmt: skip
+    # the same release again changes nothing; a new release replaces the records
+    assert not ckan.push(changed / "1.0.0", url, token, name=name, datastore=True).changed
+    newer = ckan.push(changed / "1.0.1", url, token, name=name, datastore=True)
+    assert newer.tables == ["observations"]
+    found = _api(url, "datastore_search", resource_id=table["id"], limit=1000)
+    assert found["total"] == len(expected) - 1
+    assert {r["name"]: r for r in _show(url, name)["resources"]}["datastore/observations"][
+        "cz_stats_version"
+    ] == "1.0.1"
+
+
+def test_failures_on_a_real_ckan_say_what_was_left(real_ckan, releases: Path) -> None:
+    url, token = real_ckan
+    portal = ckan.Portal(url, token)
+    # a name taken by a deleted dataset
+    portal.call("package_create", {"name": "cz-deleted"})
+    portal.call("package_delete", {"id": "cz-deleted"})
+    with pytest.raises(ckan.PushFailed, match="deleted dataset") as caught:
+        ckan.push(releases / "1.0.0", url, token, name="cz-deleted")
+    assert "nothing changed on the portal" in str(caught.value)
+    assert portal.call("package_show", {"id": "cz-deleted"})["resources"] == []
+    # a file on the portal that is not the release's stops the push half-way: it says so
+    dataset = portal.call("package_create", {"name": "cz-partial"})
+    lines = (releases / "1.0.0" / "SHA256SUMS").read_text("utf-8").splitlines()
+    middle = lines[len(lines) // 2].split("  ", 1)[1]
+    wrong = {"package_id": dataset["id"], "name": f"1.0.0/{middle}", "url": "http://example.org/x",
+             "hash": "sha256:" + "0" * 64}  # fmt: skip
+    portal.call("resource_create", wrong)
+    with pytest.raises(ckan.PushFailed, match="another checksum") as caught:
+        ckan.push(releases / "1.0.0", url, token, name="cz-partial")
+    said = str(caught.value)
+    after = _api(url, "package_show", id="cz-partial")
+    uploaded = len(after["resources"]) - 1
+    assert uploaded == len(lines) // 2  # the files listed before the conflicting one
+    assert f"{uploaded} file(s) uploaded" in said and "metadata patched" in said

@@ -309,6 +309,11 @@ def push(
             existing = portal.call("package_create", create)
             outcome.created = True
         elif isinstance(existing, dict):
+            if existing.get("state") == "deleted":  # it would take the files out of sight
+                raise PushFailed(
+                    f"the name {slug} is taken on {portal.url} by a deleted dataset; purge it "
+                    "there (dataset_purge) or push under another --name"
+                )
             if _version_key(existing.get("version")) > _version_key(version):
                 wanted = {}  # an older release adds its files; the newest keeps the metadata
             differs = _differs(existing, wanted)
