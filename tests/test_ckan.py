@@ -75,6 +75,12 @@ class FakeCkan:
                     error = {"__type": "Authorization Error", "message": "Access denied"}
                     return self.answer(403, {"success": False, "error": error})
                 kind = self.headers.get("Content-Type", "")
+                if self.headers.get("Authorization") != TOKEN:  # anonymous: no private datasets
+                    wanted = json.loads(body or b"{}").get("id")
+                    if any(d.get("private") and wanted in (d["id"], d["name"])
+                           for d in fake.datasets.values()):  # fmt: skip
+                        error = {"__type": "Authorization Error", "message": "Access denied"}
+                        return self.answer(403, {"success": False, "error": error})
                 if kind.startswith("multipart/form-data"):
                     data, upload = fake.parse_multipart(kind, body)
                 else:
@@ -318,6 +324,19 @@ def test_a_name_taken_by_a_deleted_dataset_is_refused(portal: FakeCkan, releases
     with pytest.raises(ckan.PushFailed, match=r"taken .* by a deleted dataset") as caught:
         ckan.push(releases / "1.0.0", portal.url, TOKEN)
     assert "nothing changed on the portal" in str(caught.value) and portal.writes == []
+
+
+def test_a_name_taken_by_a_private_dataset_is_a_clean_error(
+    portal: FakeCkan, releases: Path
+) -> None:
+    # someone else's private dataset: CKAN answers package_show with Authorization Error
+    portal.datasets["changzhi-stats"] = {
+        "id": "x", "name": "changzhi-stats", "private": True, "resources": []
+    }  # fmt: skip
+    with pytest.raises(ckan.PushFailed, match=r"taken .* may not see") as caught:
+        ckan.push(releases / "1.0.0", portal.url, "another-users-token")
+    assert "--name" in str(caught.value) and "nothing changed on the portal" in str(caught.value)
+    assert portal.writes == []
 
 
 def test_a_changed_file_on_the_portal_is_refused(portal: FakeCkan, releases: Path) -> None:
@@ -667,6 +686,12 @@ def real_ckan(tmp_path_factory: pytest.TempPathFactory):
             _sh("pg_ctlcluster", clusters[0], clusters[1], "stop", check=False)
 
 
+def _download(url: str) -> str:
+    """The sha256 of what ``url`` serves."""
+    with urllib.request.urlopen(url, timeout=30) as r:
+        return hashlib.sha256(r.read()).hexdigest()
+
+
 def _show(url: str, name: str) -> dict:
     with urllib.request.urlopen(f"{url}/api/3/action/package_show?id={name}", timeout=30) as r:
         return json.loads(r.read())["result"]
@@ -688,12 +713,16 @@ def test_push_to_a_real_ckan(real_ckan, releases: Path) -> None:
     for path, digest in expected.items():
         assert resources[f"1.0.0/{path}"]["hash"] == f"sha256:{digest}"
         assert resources[f"1.0.0/{path}"]["size"] == (releases / "1.0.0" / path).stat().st_size
+        assert _download(resources[f"1.0.0/{path}"]["url"]) == digest  # the file itself
     # the same release again changes nothing; a new one updates the dataset and keeps the old
     assert not ckan.push(releases / "1.0.0", url, token).changed
     assert ckan.push(releases / "1.0.1", url, token).patched
     dataset = _show(url, "changzhi-stats")
     assert dataset["version"] == "1.0.1" and "revised title" in dataset["title"]
     assert len(dataset["resources"]) == len(expected) + len(files(releases / "1.0.1"))
+    assert "1.0.1/datapackage.json" in {r["name"] for r in dataset["resources"]}
+    earlier = {r["name"]: r for r in dataset["resources"]}["1.0.0/data/observations.csv"]
+    assert _download(earlier["url"]) == expected["data/observations.csv"]  # still reachable
     # a bad token and an unreachable portal are clean errors
     with pytest.raises(ckan.PushFailed, match="refused the API token"):
         ckan.push(releases / "1.0.0", url, "not-a-token", name="another-dataset")
@@ -759,6 +788,17 @@ def test_failures_on_a_real_ckan_say_what_was_left(real_ckan, releases: Path) ->
         ckan.push(releases / "1.0.0", url, token, name="cz-deleted")
     assert "nothing changed on the portal" in str(caught.value)
     assert portal.call("package_show", {"id": "cz-deleted"})["resources"] == []
+    # a name taken by another organization's private dataset, pushed by a user who may not see it
+    portal.call("organization_create", {"name": "another-org"})
+    portal.call("package_create", {"name": "cz-private", "owner_org": "another-org",
+                                   "private": True})  # fmt: skip
+    portal.call("user_create", {"name": "bob", "email": "bob@example.org",
+                                "password": "Password1234x"})  # fmt: skip
+    bob = portal.call("api_token_create", {"user": "bob", "name": "ci"})["token"]
+    with pytest.raises(ckan.PushFailed, match=r"taken .* may not see") as caught:
+        ckan.push(releases / "1.0.0", url, bob, name="cz-private")
+    assert "nothing changed on the portal" in str(caught.value)
+    assert portal.call("package_show", {"id": "cz-private"})["resources"] == []
     # a file on the portal that is not the release's stops the push half-way: it says so
     dataset = portal.call("package_create", {"name": "cz-partial"})
     lines = (releases / "1.0.0" / "SHA256SUMS").read_text("utf-8").splitlines()

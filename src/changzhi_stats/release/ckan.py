@@ -88,6 +88,10 @@ class PushFailed(CzStatsError):
     exit_code = 2
 
 
+class TokenRefused(PushFailed):
+    """The portal refused the API token for an action."""
+
+
 @dataclass
 class PushResult:
     dataset: str
@@ -188,7 +192,7 @@ class Portal:
         if kind == "Not Found Error" or status == 404:
             return None
         if kind == "Authorization Error" or status in (401, 403):
-            raise PushFailed(
+            raise TokenRefused(
                 f"{self.url} refused the API token for {action} ({kind}): check {TOKEN_ENV} or "
                 "--token-file, and that the user may edit the dataset"
             )
@@ -303,7 +307,14 @@ def push(
     loading: list[str] = []  # the DataStore table being loaded, if any
     wanted = metadata(descriptor)
     try:
-        existing = portal.call("package_show", {"id": slug})
+        try:
+            existing = portal.call("package_show", {"id": slug})
+        except TokenRefused:  # CKAN reads a bad token as anonymous: the dataset is private
+            raise PushFailed(
+                f"the name {slug} is taken on {portal.url} by a dataset this API token may not "
+                "see (a private dataset of another organization); push under another --name, "
+                "or with the token of a user who may edit it"
+            ) from None
         if existing is None:
             create = {"name": slug, **wanted} | ({"owner_org": owner_org} if owner_org else {})
             existing = portal.call("package_create", create)
