@@ -307,7 +307,7 @@ def _watch(check: Callable[[], int], datapackage: str | None, lang: str, interva
     help=_h("help.publish.bump"),
 )
 @click.option("--base-url", help=_h("help.publish.base_url"))
-@click.option("--to", "ckan_url", help=_h("help.publish.to"))
+@click.option("--to", "ckan_url", metavar="URL", help=_h("help.publish.to"))
 @click.option("--token-file", type=click.Path(dir_okay=False), help=_h("help.push.token_file"))
 @click.option("--owner-org", help=_h("help.push.owner_org"))
 @click.option("--datastore", is_flag=True, help=_h("help.push.datastore"))

@@ -166,7 +166,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Also load each table into CKAN's DataStore, typed from its Table Schema (primary key "
         "kept); the portal needs the datastore plugin.",
         "同时把每个表按其 Table Schema 的类型载入 CKAN 的 DataStore（保留主键）；门户需启用 "
-        "datastore 插件。",
+        "`datastore` 插件。",
     ),
     "help.publish.to": (
         "After publishing, push the new release to this CKAN portal (as `cz-stats push`); if "
