@@ -331,6 +331,10 @@ def _watch(check: Callable[[], int], datapackage: str | None, lang: str, interva
     help=_h("help.publish.bump"),
 )
 @click.option("--base-url", help=_h("help.publish.base_url"))
+@click.option("--to", "ckan_url", metavar="URL", help=_h("help.publish.to"))
+@click.option("--token-file", type=click.Path(dir_okay=False), help=_h("help.push.token_file"))
+@click.option("--owner-org", help=_h("help.push.owner_org"))
+@click.option("--datastore", is_flag=True, help=_h("help.push.datastore"))
 @_FORMAT
 @_LANG
 @_MAX_ERRORS
@@ -341,6 +345,10 @@ def publish(
     out: str,
     bump: str | None,
     base_url: str | None,
+    ckan_url: str | None,
+    token_file: str | None,
+    owner_org: str | None,
+    datastore: bool,
     fmt: str,
     lang: str | None,
     max_errors: int,
@@ -350,6 +358,13 @@ def publish(
 
     limits = _limits(options)
     said = _lang(lang)
+    token = None
+    if ckan_url is not None:  # a bad URL or no token: said before anything is published
+        from changzhi_stats.release import ckan
+
+        token = _run(lambda progress: ckan.read_token(token_file, url=ckan_url), said)
+    elif token_file or owner_org or datastore:
+        raise click.UsageError("--token-file, --owner-org and --datastore go with --to URL")
     release = _run(
         lambda progress: publish_package(
             datapackage,
@@ -384,6 +399,14 @@ def publish(
                 message("published-warnings", said, count=release.report.warning_count),
                 err=True,
             )
+    if ckan_url is not None:
+        pushed = _run(
+            lambda progress: ckan.push_published(
+                release, ckan_url, token, owner_org=owner_org, datastore=datastore
+            ),
+            said,
+        )
+        _echo(pushed.to_text(), err=fmt == "json", lang=said)
 
 
 @main.command(help=_h("help.diff"))
@@ -554,6 +577,7 @@ def extract(
 @click.option("--token-file", type=click.Path(dir_okay=False), help=_h("help.push.token_file"))
 @click.option("--owner-org", help=_h("help.push.owner_org"))
 @click.option("--name", help=_h("help.push.name"))
+@click.option("--datastore", is_flag=True, help=_h("help.push.datastore"))
 @_LANG
 def push(
     release: str,
@@ -561,6 +585,7 @@ def push(
     token_file: str | None,
     owner_org: str | None,
     name: str | None,
+    datastore: bool,
     lang: str | None,
 ) -> None:
     from changzhi_stats.release.ckan import push as push_release
@@ -569,7 +594,10 @@ def push(
     said = _lang(lang)
     token = _run(lambda progress: read_token(token_file), said)
     result = _run(
-        lambda progress: push_release(release, url, token, owner_org=owner_org, name=name), said
+        lambda progress: push_release(
+            release, url, token, owner_org=owner_org, name=name, datastore=datastore
+        ),
+        said,
     )
     _echo(result.to_text(), lang=said)
 

@@ -12,12 +12,27 @@ that already matches is not patched; pushing the same release twice changes noth
 the portal with the same name and another hash is refused (releases are immutable). A push that
 fails half-way says what it had done; pushing again finishes it.
 
+With ``datastore=True`` each table of the release (a CSV resource with a Table Schema) is also
+loaded into CKAN's DataStore as a typed table: one resource per table named ``datastore/<name>``,
+its columns typed from the Table Schema (:data:`DATASTORE_TYPES`), the primary key kept, the
+records sent in batches. It holds the newest release pushed: a newer release replaces its
+records, the same release again changes nothing (the resource's ``hash`` is the CSV's sha256,
+set once every record is in), an older release leaves it alone.
+
 The API token comes from ``CKAN_API_TOKEN`` or a file, never from the command line (where other
 users of the machine could read it). Only the standard library is used (urllib).
+
+Publishing and pushing in one go (what ``cz-stats publish --to URL`` does)::
+
+    release = changzhi_stats.publish(out="releases")
+    ckan.push_published(release, "https://data.example.org", ckan.read_token())
+
+If the push fails, the release stays published and the message says how to push it again.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
@@ -49,12 +64,32 @@ FORMATS = {
 }
 MEDIATYPES = {".jsonld": "application/ld+json", ".html": "text/html", ".md": "text/markdown"}
 TAG = re.compile(r"[\w .-]{2,100}\Z")
+# Table Schema type → DataStore (PostgreSQL) column type; any other type is text. Integers are
+# int8: a Table Schema integer has no bound, PostgreSQL's int (int4) stops at 2**31 - 1.
+DATASTORE_TYPES = {
+    "string": "text",
+    "integer": "int8",
+    "number": "numeric",
+    "boolean": "bool",
+    "date": "date",
+    "datetime": "timestamp",
+    "time": "time",
+    "year": "int4",
+    "object": "json",
+    "array": "json",
+}
+DATASTORE_BATCH = 5000  # records per datastore_create/datastore_upsert call
+DATASTORE_PREFIX = "datastore/"
 
 
 class PushFailed(CzStatsError):
     """The push could not be done or finished; the message says what was left on the portal."""
 
     exit_code = 2
+
+
+class TokenRefused(PushFailed):
+    """The portal refused the API token for an action."""
 
 
 @dataclass
@@ -66,10 +101,11 @@ class PushResult:
     patched: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)  # DataStore tables (re)loaded
 
     @property
     def changed(self) -> bool:
-        return self.created or bool(self.patched or self.added)
+        return self.created or bool(self.patched or self.added or self.tables)
 
     def to_text(self) -> str:
         if not self.changed:
@@ -79,11 +115,18 @@ class PushResult:
             f"{self.dataset} {self.version}: {what} on {self.url}; "
             f"{len(self.added)} file(s) uploaded, {len(self.unchanged)} already there"
             + (f"; metadata patched: {', '.join(self.patched)}" if self.patched else "")
+            + (f"; DataStore tables loaded: {', '.join(self.tables)}" if self.tables else "")
         )
 
 
-def read_token(token_file: str | os.PathLike | None = None) -> str:
-    """The API token: from ``token_file`` when given, else from ``CKAN_API_TOKEN``."""
+def read_token(token_file: str | os.PathLike | None = None, *, url: str | None = None) -> str:
+    """The API token: from ``token_file`` when given, else from ``CKAN_API_TOKEN``.
+
+    With ``url``, that URL is checked first (an http or https portal URL), so that a publish
+    that will push is refused before it publishes anything.
+    """
+    if url is not None:
+        Portal(url, "")
     if token_file is not None:
         try:
             token = Path(token_file).read_text("utf-8").strip()
@@ -149,7 +192,7 @@ class Portal:
         if kind == "Not Found Error" or status == 404:
             return None
         if kind == "Authorization Error" or status in (401, 403):
-            raise PushFailed(
+            raise TokenRefused(
                 f"{self.url} refused the API token for {action} ({kind}): check {TOKEN_ENV} or "
                 "--token-file, and that the user may edit the dataset"
             )
@@ -240,8 +283,16 @@ def push(
     owner_org: str | None = None,
     name: str | None = None,
     timeout: float = 60,
+    datastore: bool = False,
+    batch: int = DATASTORE_BATCH,
 ) -> PushResult:
-    """Push the release folder ``release`` to the CKAN at ``url`` (see the module docstring)."""
+    """Push the release folder ``release`` to the CKAN at ``url`` (see the module docstring).
+
+    ``datastore=True`` also loads each table into a typed DataStore table (``batch`` records a
+    call); the portal must run CKAN's ``datastore`` plugin.
+    """
+    if batch < 1:
+        raise PushFailed(f"batch must be at least 1, not {batch}")
     folder = Path(release)
     result = verify(folder)
     if not result.intact:
@@ -253,14 +304,27 @@ def push(
     slug = dataset_name(name or descriptor.get("name"))
     portal = Portal(url, token, timeout)
     outcome = PushResult(slug, portal.url, version)
+    loading: list[str] = []  # the DataStore table being loaded, if any
     wanted = metadata(descriptor)
-    existing = portal.call("package_show", {"id": slug})
     try:
+        try:
+            existing = portal.call("package_show", {"id": slug})
+        except TokenRefused:  # CKAN reads a bad token as anonymous: the dataset is private
+            raise PushFailed(
+                f"the name {slug} is taken on {portal.url} by a dataset this API token may not "
+                "see (a private dataset of another organization); push under another --name, "
+                "or with the token of a user who may edit it"
+            ) from None
         if existing is None:
             create = {"name": slug, **wanted} | ({"owner_org": owner_org} if owner_org else {})
             existing = portal.call("package_create", create)
             outcome.created = True
         elif isinstance(existing, dict):
+            if existing.get("state") == "deleted":  # it would take the files out of sight
+                raise PushFailed(
+                    f"the name {slug} is taken on {portal.url} by a deleted dataset; purge it "
+                    "there (dataset_purge) or push under another --name"
+                )
             if _version_key(existing.get("version")) > _version_key(version):
                 wanted = {}  # an older release adds its files; the newest keeps the metadata
             differs = _differs(existing, wanted)
@@ -305,6 +369,13 @@ def push(
                 fields["mimetype"] = mediatype
             portal.call("resource_create", fields, upload=(file.name, file.read_bytes()))
             outcome.added.append(path)
+        if datastore:
+            for table in _tables(descriptor):
+                there = on_portal.get(DATASTORE_PREFIX + table["name"])
+                args = (portal, folder, existing, table, there, sums, version, batch, loading)
+                if _load_table(*args):
+                    outcome.tables.append(table["name"])
+                loading.clear()
     except PushFailed as exc:
         done = []
         if outcome.created:
@@ -313,6 +384,173 @@ def push(
             done.append(f"metadata patched ({', '.join(outcome.patched)})")
         if outcome.added:
             done.append(f"{len(outcome.added)} file(s) uploaded")
+        if outcome.tables:
+            done.append(f"DataStore tables loaded ({', '.join(outcome.tables)})")
+        if loading:
+            done.append(
+                f"the DataStore table {DATASTORE_PREFIX}{loading[0]} holds part of the records "
+                f"of {version}"
+            )
         left = "; ".join(done) or "nothing changed on the portal"
         raise PushFailed(f"{exc} (so far: {left}; pushing again finishes the job)") from None
     return outcome
+
+
+def push_published(release: object, url: str, token: str, **options: object) -> PushResult:
+    """:func:`push` the release that :func:`~changzhi_stats.publish` has just made.
+
+    ``release`` is the :class:`~changzhi_stats.release.publish.Release` (or its folder). If the
+    push fails, the message says that the release stays published and how to push it again.
+    """
+    folder = Path(getattr(release, "path", release))
+    try:
+        return push(folder, url, token, **options)
+    except PushFailed as exc:
+        raise PushFailed(
+            f"{exc}\nThe release stays published in {folder}; to push it again: "
+            f"cz-stats push {folder} --to {url}"
+        ) from None
+
+
+# --- DataStore ---------------------------------------------------------------------------------
+
+
+def _tables(descriptor: dict) -> list[dict]:
+    """The release's tables: its CSV resources with a Table Schema."""
+    return [
+        r
+        for r in descriptor.get("resources") or []
+        if isinstance(r, dict)
+        and isinstance(r.get("schema"), dict)
+        and isinstance(r.get("path"), str)
+        and str(r.get("format") or Path(r["path"]).suffix.lstrip(".")).lower() == "csv"
+        and isinstance(r.get("name"), str)
+    ]
+
+
+def datastore_fields(schema: dict) -> list[dict]:
+    """DataStore column definitions from a Table Schema: id, type, and title/description."""
+    fields = []
+    for column in schema.get("fields") or []:
+        if not isinstance(column, dict):
+            continue
+        info = {
+            key: str(column[source])
+            for key, source in (("label", "title"), ("notes", "description"))
+            if column.get(source)
+        }
+        entry = {"id": str(column.get("name")), "type": _column_type(column)}
+        fields.append(entry | ({"info": info} if info else {}))
+    return fields
+
+
+def _column_type(column: dict) -> str:
+    return DATASTORE_TYPES.get(str(column.get("type") or "string"), "text")
+
+
+def _records(path: Path, schema: dict):
+    """The table's rows as DataStore records: missing values None, integers and booleans typed,
+    numbers, dates and times as their text (PostgreSQL parses them into the column's type)."""
+    columns = [c for c in schema.get("fields") or [] if isinstance(c, dict)]
+    missing = set(schema.get("missingValues", [""]))
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        kinds = {c.get("name"): c for c in columns}
+        for row in reader:
+            record = {}
+            for name, value in zip(header, row, strict=False):
+                column = kinds.get(name, {})
+                record[name] = None if value in missing else _cast(value, column)
+            yield record
+
+
+def _cast(value: str, column: dict) -> object:
+    kind = column.get("type")
+    if kind == "boolean":
+        if value in column.get("trueValues", ["true", "True", "TRUE", "1"]):
+            return True
+        if value in column.get("falseValues", ["false", "False", "FALSE", "0"]):
+            return False
+    elif kind in ("integer", "year"):
+        try:
+            return int(value)
+        except ValueError:
+            return value  # the portal says what is wrong with it
+    elif kind in ("object", "array"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _load_table(
+    portal: Portal,
+    folder: Path,
+    dataset: dict,
+    table: dict,
+    there: dict | None,
+    sums: dict[str, str],
+    version: str,
+    batch: int,
+    loading: list[str],
+) -> bool:
+    """Load ``table`` of the release into its DataStore resource; ``False`` when it already
+    holds these records or a newer release's."""
+    digest = sums.get(table["path"], "")
+    if there is not None:
+        if str(there.get("hash") or "").removeprefix("sha256:") == digest and digest:
+            return False
+        if there.get("hash") and _version_key(there.get("cz_stats_version")) > _version_key(
+            version
+        ):
+            return False  # an older release pushed later leaves the newest records alone
+    schema = table["schema"]
+    key = schema.get("primaryKey")
+    request: dict = {"fields": datastore_fields(schema), "force": True}
+    if isinstance(key, str):
+        key = [key]
+    if key:
+        request["primary_key"] = list(key)
+    loading.append(table["name"])
+    description = f"{table['name']} of release {version}, a typed DataStore table"
+    if there is None:
+        request["resource"] = {
+            "package_id": dataset.get("id") or dataset.get("name"),
+            "name": DATASTORE_PREFIX + table["name"],
+            "description": description,
+        }
+    else:
+        resource_id = there.get("id")
+        portal.call("datastore_delete", {"resource_id": resource_id, "force": True})
+        request["resource_id"] = resource_id
+    records = _records(folder / table["path"], schema)
+    first = True
+    while True:
+        chunk = [record for _, record in zip(range(batch), records, strict=False)]
+        if first:
+            created = portal.call("datastore_create", request | {"records": chunk})
+            resource_id = request.get("resource_id") or (
+                created.get("resource_id") if isinstance(created, dict) else None
+            )
+            if not resource_id:
+                raise PushFailed(f"{portal.url} answered datastore_create without a resource")
+            first = False
+        elif chunk:
+            portal.call(
+                "datastore_upsert",
+                {"resource_id": resource_id, "method": "insert", "force": True, "records": chunk},
+            )
+        if len(chunk) < batch:
+            break
+    portal.call(
+        "resource_patch",
+        {
+            "id": resource_id,
+            "hash": f"sha256:{digest}",
+            "cz_stats_version": version,
+            "description": description,
+        },
+    )
+    return True

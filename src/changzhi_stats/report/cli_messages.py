@@ -162,6 +162,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The CKAN organization of a dataset created by this push.",
         "本次推送所创建数据集的 CKAN 组织。",
     ),
+    "help.push.datastore": (
+        "Also load each table into CKAN's DataStore, typed from its Table Schema (primary key "
+        "kept); the portal needs the datastore plugin.",
+        "同时把每个表按其 Table Schema 的类型载入 CKAN 的 DataStore（保留主键）；门户需启用 "
+        "`datastore` 插件。",
+    ),
+    "help.publish.to": (
+        "After publishing, push the new release to this CKAN portal (as `cz-stats push`); if "
+        "the push fails, the release stays published.",
+        "发布后把新版本推送到这个 CKAN 门户（同 `cz-stats push`）；"
+        "推送失败时，该版本仍保持已发布。",
+    ),
     "help.push.name": (
         "The CKAN dataset name (default: the package name as a slug).",
         "CKAN 数据集名称（默认：由数据包名称生成的短名）。",
