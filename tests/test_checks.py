@@ -1819,6 +1819,7 @@ def test_problem_shape_matches_the_contract(package_copy: Path) -> None:
             "check": "share-range",
             "severity": "error",
             "message": "share must be within 0..100",
+            "fix": None,  # issue 14: what to write instead, when certain (report/fixes.py)
         }
     ]
     assert data["warnings"] == []

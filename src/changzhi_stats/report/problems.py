@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import heapq
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 
-from changzhi_stats.report import i18n
+from changzhi_stats.report import fixes, i18n
 from changzhi_stats.report.catalogue import ERROR, WARNING, spec
 
 DEFAULT_MAX_ERRORS = 1000
@@ -25,6 +26,8 @@ class Problem:
     check: str
     severity: str
     message: str
+    # what to write instead, when it is certain (report/fixes.py): "write value = 93, ..."
+    fix: str | None = None
     # what the message was made from, to render it in another language (not in to_dict())
     params: dict | None = field(default=None, compare=False, repr=False)
 
@@ -32,10 +35,19 @@ class Problem:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "params"}
 
     def localized(self, lang: str) -> Problem:
-        """The same problem with its message in ``lang`` (``"en"`` or ``"zh"``)."""
+        """The same problem with its message (and fix) in ``lang`` (``"en"`` or ``"zh"``)."""
         if self.params is None:
             return self
-        return replace(self, message=i18n.render(self.check, self.params, lang))
+        fix = self.params.get(FIX)
+        return replace(
+            self,
+            message=i18n.render(self.check, self.params, lang),
+            fix=None if fix is None else fixes.render(*fix, lang),
+        )
+
+
+FIX = "\x01fix"  # the key of a problem's fix (key, params) among its params
+_KIND = re.compile(r"is not a valid (\w+)")
 
 
 def make_problem(
@@ -52,7 +64,22 @@ def make_problem(
     shown = None if value is None else str(value)
     params = {"value": shown, "field": field, **params}
     message = check_spec.template.format(**params)
-    return Problem(resource, row, field, shown, check, check_spec.severity, message, params)
+    why = params.get("why")
+    kind = _KIND.search(why) if check == "type-error" and isinstance(why, str) else None
+    fix = fixes.suggest(check, field, shown, kind[1] if kind else None)
+    if fix is not None:
+        params[FIX] = fix
+    return Problem(
+        resource,
+        row,
+        field,
+        shown,
+        check,
+        check_spec.severity,
+        message,
+        None if fix is None else fixes.render(*fix),
+        params,
+    )
 
 
 class Findings:
@@ -267,6 +294,8 @@ class Report:
                 place += f", field {problem.field!r}"
             shown = "" if problem.value is None else f" value {_clip(problem.value)!r}:"
             message = _after(place, problem.message)
+            if problem.fix:
+                message += f"; {problem.fix}"
             lines.append(f"{problem.severity}: {place}:{shown} {message} [{problem.check}]")
         if self.capped:
             lines.append(i18n.word("capped", cap=self.max_errors))
@@ -284,6 +313,8 @@ class Report:
             shown = "" if problem.value is None else f"值 {_clip(problem.value)!r}："
             severity = i18n.word(problem.severity, "zh")
             message = _after(place, problem.message)
+            if problem.fix:
+                message += f"；{problem.fix}"
             lines.append(f"{severity}：{place}：{shown}{message} [{problem.check}]")
         if self.capped:
             lines.append(i18n.word("capped", "zh", cap=self.max_errors))
