@@ -234,18 +234,14 @@ def _merged_blanks(resource: ResourceSpec, head: list[list[str]], names: list[st
     ]
     labels = [c.strip() for c in head[0]]
     missing = set(missing_values(schema))
-    rows = _data_rows(head, missing)
+    # the rows with data (a blank row is a finding of its own)
+    rows = [(n, r) for n, r in _data_rows(head, missing) if not all(_blank(c, missing) for c in r)]
     causes = []
     for name in coded:
         if name not in labels:
             continue
         index = labels.index(name)
-        # the rows with data (a blank row is a finding of its own), and this column's cells
-        cells = [
-            (number, r[index] if index < len(r) else "")
-            for number, r in rows
-            if not all(_blank(c, missing) for c in r)
-        ]
+        cells = [(number, r[index] if index < len(r) else "") for number, r in rows]
         if not cells or _blank(cells[0][1], missing):
             continue  # a blank in the first data row is below no value
         blanks = [n for n, c in cells if _blank(c, missing)]
