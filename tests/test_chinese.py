@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 import string
+from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
 
+import changzhi_stats as cz
 from changzhi_stats.cli import main
 from changzhi_stats.report import free_text, i18n
 from changzhi_stats.report.catalogue import CHECKS
@@ -41,6 +43,7 @@ KEPT = {
     "limits",
     "nan",
     "inf",
+    "zip",
 }
 
 NOT_WORDS = [
@@ -214,3 +217,78 @@ def test_errors_are_said_in_chinese(tmp_path) -> None:
     result = CliRunner().invoke(main, ["verify", str(tmp_path / "nowhere"), "--lang", "zh"])
     assert result.exit_code == 2
     assert result.stderr.startswith("错误：")
+
+
+# --- issue 14: the free texts of real findings and the texts of exceptions, in Chinese --------
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _without_values(problem) -> str:
+    """The message without what the finding was made of (values, names, paths, figures)."""
+    text = problem.message
+    shown = [problem.value, problem.field, problem.resource]
+    shown += [v for k, v in (problem.params or {}).items() if k not in free_text.FREE]
+    for value in sorted((str(v) for v in shown if v not in (None, "")), key=len, reverse=True):
+        text = text.replace(value, " ")
+    return re.sub(r"\S*/\S*", " ", text)  # paths
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in FIXTURES.iterdir() if (p / "datapackage.json").is_file())
+)
+def test_the_findings_of_every_fixture_read_in_chinese(name: str) -> None:
+    report = cz.validate(FIXTURES / name, lang="zh")
+    for problem in report.errors + report.warnings:
+        assert english_words(_without_values(problem)) == [], (problem.check, problem.message)
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        ("/p/datapackage.json: no such file", "/p/datapackage.json：文件不存在"),
+        ("/p: is a folder, not a package descriptor", "/p：是文件夹，不是数据包描述文件"),
+        (
+            "/p/datapackage.json: cannot read package descriptor: Permission denied",
+            "/p/datapackage.json：无法读取 数据包描述文件：权限不足",
+        ),
+        ("/r/1.0.0 exists; a published version is never changed", None),
+        ("nothing changed since release 1.2.0; nothing to publish", None),
+        (
+            "/p/datapackage.json: not published: 3 error(s); run `cz-stats validate` to see them",
+            None,
+        ),
+        ("version 1.0.0 is not newer than the latest release 1.2.0", None),
+        ("give a version or a bump, not both", None),
+        ("bump 'huge' is not one of auto, major, minor, patch", None),
+        ("/r: no such release folder", "/r：发布版本文件夹不存在"),
+        ("/p/x.csv: not a regular file (FIFO); only regular files are read", None),
+        ("/p: remote packages are not read; download it and validate the local copy", None),
+        ("unknown language 'fr': use 'en' or 'zh'", None),
+    ],
+)
+def test_the_texts_of_exceptions_are_translated(english: str, chinese: str | None) -> None:
+    translated = free_text.error_zh(english)
+    assert english_words(re.sub(r"\S*/\S*", " ", translated)) == [], translated
+    if chinese is not None:
+        assert translated == chinese
+
+
+def test_a_file_that_is_not_regular_says_so_without_errno(tmp_path: Path) -> None:
+    from changzhi_stats.package.paths import NotRegularFile
+
+    error = NotRegularFile(tmp_path / "fifo", "a FIFO")
+    assert "[Errno" not in str(error)
+    assert (
+        str(error)
+        == f"{tmp_path / 'fifo'}: not a regular file (a FIFO); only regular files are read"
+    )
+
+
+def test_a_command_error_reads_in_chinese(tmp_path: Path) -> None:
+    missing = tmp_path / "nothing-here"
+    out = CliRunner().invoke(main, ["validate", str(missing), "--lang", "zh"])
+    assert out.exit_code == 2
+    said = out.stderr.strip()
+    assert said.startswith("错误：") and "不存在" in said, said
+    assert english_words(said.replace(str(missing), " ")) == [], said

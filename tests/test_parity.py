@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import changzhi_stats  # noqa: E402
+from changzhi_stats.report.catalogue import CAUSES  # noqa: E402
 
 # frictionless-py error type -> cz-stats check code (docs/parity.md, "Error types").
 # None: frictionless only produces it under an option or check that `validate(path)` does not
@@ -186,6 +187,13 @@ INTENDED = [
         "a repeated key and reports why the cell has no value instead, on that row: "
         "required-error (empty key cell), type-error, missing-cell, or blank-row (a blank row "
         "is reported once and not checked further).",
+    ),
+    Difference(
+        "one-finding-per-cause",
+        lambda p, cz: any(c[0] == p[0] and c[3] in CAUSES for c in cz),
+        "a title row, a GB18030 file read as UTF-8, data on another sheet, merged-cell blanks "
+        "and trailing empty rows and columns are one finding each (issue 14), standing for the "
+        "findings frictionless reports one by one.",
     ),
     Difference(
         "required-on-missing-cell",

@@ -403,7 +403,14 @@ def reference_validate(folder: Path) -> Counter:
 
 
 def implementation_places(folder: Path) -> Counter:
-    report = cz.validate(folder, max_errors=10**6)
+    # the reference judges each cell; the findings a cause gathers into one (issue 14) are
+    # compared one by one, as tests/test_causes.py checks that a cause gathers exactly these
+    import importlib
+    from unittest import mock
+
+    module = importlib.import_module("changzhi_stats.validate")  # not the function cz.validate
+    with mock.patch.object(module, "detect", lambda *args: []):
+        report = cz.validate(folder, max_errors=10**6)
     assert not report.capped
     found = Counter((p.resource, p.row, p.field, p.check) for p in report.errors + report.warnings)
     assert Counter(check for *_, check in found.elements()) == Counter(report.counts)

@@ -29,6 +29,7 @@ from changzhi_stats.report.problems import DEFAULT_MAX_ERRORS, Findings, Report,
 from changzhi_stats.rules import model as statrules
 from changzhi_stats.rules.core import Rule, absent_name, typed_name, usable
 from changzhi_stats.rules.tableschema import fields_of, key_fields
+from changzhi_stats.sources.causes import Cause, detect
 from changzhi_stats.sources.csv import CsvSource
 from changzhi_stats.sources.text import ROW, column
 from changzhi_stats.sources.xlsx import locate, open_source
@@ -89,6 +90,7 @@ class _Table:
     rows: int = 0
     loaded: Loaded | None = None
     nul_scan: Future[bool] | None = None  # whether the file may hold a NUL byte at all
+    causes: list[Cause] = field(default_factory=list)  # one finding each, after the reading
 
     @property
     def name(self) -> str:
@@ -129,6 +131,8 @@ def check_package(
                 progress(done_rows, done_bytes + _share(table, frame), total_bytes)
         done_bytes += _size(table.resource)
         runner.finish(plan_, findings)
+    for table in tables:  # each cause once, with the number of findings it stands for
+        findings.extend(cause.problem() for cause in table.causes)
     findings.extend(package.descriptor_problems())
     report = Report.from_findings(
         findings,
@@ -287,6 +291,7 @@ def _open(resource: ResourceSpec, findings: Findings, limits: Limits) -> _Table 
             )
         )
         return None
+    causes = detect(resource, source, findings)  # a title row, GBK, another sheet, ...
     schema = resource.schema
     fields = [f.get("name") if isinstance(f.get("name"), str) else "" for f in fields_of(schema)]
     if "schema" not in resource.descriptor and source.labels is not None:
@@ -318,7 +323,9 @@ def _open(resource: ResourceSpec, findings: Findings, limits: Limits) -> _Table 
         findings.add(make_problem("schema-error", resource=resource.name, note=note))
     # a byte scan is far cheaper than a check per text cell; it runs while reading starts
     nul_scan = source.may_hold_soon(b"\x00")
-    return _Table(resource, source, fields, kept, table_plan, limits, nul_scan=nul_scan)
+    return _Table(
+        resource, source, fields, kept, table_plan, limits, nul_scan=nul_scan, causes=causes
+    )
 
 
 def _prepared(table: _Table, findings: Findings) -> Iterator[pl.DataFrame]:

@@ -74,6 +74,9 @@ class NotRegularFile(OSError):
         self.strerror = reason
         self.filename = str(path)
 
+    def __str__(self) -> str:  # not OSError's "[Errno None] reason: path"
+        return f"{self.filename}: {self.strerror}"
+
 
 _KINDS = (
     (stat.S_ISFIFO, "a FIFO"),

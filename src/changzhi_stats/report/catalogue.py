@@ -263,9 +263,59 @@ _ALL = (
         "Excel turns a period such as 2024-09 into the first day of the month; format the "
         "column as Text and type it again",
     ),
+    # --- one finding per cause (issue 14): the findings a cause would flood are counted in it
+    _spec(
+        "header-not-first-row",
+        ERROR,
+        "Header not on row 1",
+        "the header is row {header}, below {above} row(s) of title such as {title!r}: delete "
+        "the rows above the header so that it is row 1; the table was not checked further "
+        "({hidden} finding(s) of this cause not listed)",
+    ),
+    _spec(
+        "encoding-gb18030",
+        ERROR,
+        "File in GB18030/GBK, not UTF-8",
+        'the file is not UTF-8 but reads as GB18030/GBK: declare "encoding": "gb18030" in the '
+        "resource, or save the file as UTF-8 ({hidden} row(s) with bytes not valid UTF-8 not "
+        "listed)",
+    ),
+    _spec(
+        "data-on-other-sheet",
+        ERROR,
+        "Data on another sheet",
+        "sheet {read!r} does not hold the schema's header, sheet {found!r} does (sheets: "
+        '{sheets}): declare "sheet": {declare} in the resource; the table was not checked '
+        "further ({hidden} finding(s) of this cause not listed)",
+    ),
+    _spec(
+        "merged-cell-blanks",
+        ERROR,
+        "Blanks below a value, as merged cells leave them",
+        "column {field!r} is blank below a value in {blanks} row(s) from row {first}, as an export "
+        "of merged cells leaves it: fill each blank with the value above it (in a spreadsheet: "
+        "unmerge the cells, then fill down) ({hidden} finding(s) of this cause not listed)",
+    ),
+    _spec(
+        "trailing-empty",
+        ERROR,
+        "Empty rows or columns at the end",
+        "the table ends with {rows} empty row(s) and {columns} empty column(s), as a spreadsheet "
+        "export leaves them: delete them ({hidden} finding(s) of this cause not listed)",
+    ),
 )
 
 CHECKS: dict[str, CheckSpec] = {spec.code: spec for spec in _ALL}
+# the codes of a cause: one finding that stands for the findings it would otherwise flood
+CAUSES = frozenset(
+    {
+        "header-not-first-row",
+        "encoding-gb18030",
+        "data-on-other-sheet",
+        "merged-cell-blanks",
+        "trailing-empty",
+    }
+)
 
 
 def spec(code: str) -> CheckSpec:

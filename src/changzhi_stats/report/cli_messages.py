@@ -326,4 +326,10 @@ def message(key: str, lang: str = "en", **values: object) -> str:
     """The CLI's text ``key`` in ``lang`` (``"zh"`` or ``"en"``), with ``values`` filled in."""
     en, zh = MESSAGES[key]
     text = zh if lang == "zh" else en
+    if lang == "zh":  # an exception's text (what could not be done, and why) in Chinese too
+        from changzhi_stats.report.free_text import error_zh
+
+        values = {
+            k: error_zh(str(v)) if isinstance(v, BaseException) else v for k, v in values.items()
+        }
     return text.format(**values) if values else text

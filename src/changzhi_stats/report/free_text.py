@@ -90,11 +90,184 @@ CLAUSES: list[tuple[re.Pattern[str], object]] = [
         re.compile(r"raise it with (?P<option>--[\w-]+) or (?P<api>Limits\(\w+=\.\.\.\))"),
         "可用 {option} 或 {api} 调高上限",
     ),
+    # value-not-in-quote: how a value differs from the figure of its quote (rules/figures.py)
+    (
+        re.compile(r"(?P<text>.+) is not a percent, but the unit is (?P<unit>.+)"),
+        "{text} 不是百分数，但单位是 {unit}",
+    ),
+    (
+        re.compile(r"(?P<text>.+) is a percent, but the unit is (?P<unit>.+)"),
+        "{text} 是百分数，但单位是 {unit}",
+    ),
+    (
+        re.compile(
+            r"(?P<name>unit_multiplier|comparator) (?P<v>\S+) differs from the (?P<w>\S+) "
+            r"of (?P<text>.+)"
+        ),
+        "`{name} {v}` 与 {text} 的 `{w}` 不符",
+    ),
+    (
+        re.compile(
+            r"value (?P<v>\S+) is positive, but (?P<text>.+) is a decline: record it signed"
+        ),
+        "数值 {v} 是正数，但 {text} 是下降：请记为负数",
+    ),
+    (
+        re.compile(r"value (?P<v>\S+) is negative, but (?P<text>.+) is no decline"),
+        "数值 {v} 是负数，但 {text} 不是下降",
+    ),
+    (
+        re.compile(r"period (?P<p>\S+) is not (?P<word>.+?) \((?P<forms>.+)\)"),
+        "时期 {p} 不是 {word}（{forms}）",
+    ),
+    # unsafe-path: why a path is not read (package/paths.py)
+    (
+        re.compile(r"a URL \(remote data is read only when asked for explicitly\)"),
+        "网址（只有明确要求时才读取远程数据）",
+    ),
+    (re.compile(r"climbing out of the package folder with '\.\.'"), "用 '..' 跳出了数据包文件夹"),
+    (re.compile(r"not a non-empty string"), "不是非空字符串"),
+    (re.compile(r"absolute"), "绝对路径"),
+    (re.compile(r"relative to a home folder"), "相对于用户主目录"),
+    (re.compile(r"containing a NUL byte"), "含有 NUL 字节"),
+    (
+        re.compile(r"resolving \(through a symlink\) outside the package folder"),
+        "（经符号链接）解析到数据包文件夹之外",
+    ),
+    (
+        re.compile(
+            r"a file with (?P<n>\d+) hard links \(a hard link can lead outside the "
+            r"folder"
+        ),
+        "有 {n} 个硬链接的文件（硬链接可能指向文件夹之外",
+    ),
+    (re.compile(r"copy the file instead\)"), "请改为复制该文件）"),
+    (
+        re.compile(
+            r"the file looks like GB18030/GBK: declare \"encoding\": \"gb18030\" or save "
+            r"it as UTF-8"
+        ),
+        '文件看来是 GB18030/GBK 编码：请声明 `"encoding": "gb18030"`，或另存为 UTF-8',
+    ),
     (
         re.compile(r"keep the text of the source only \(a source text is held in memory\)"),
         "来源文件只保留正文（来源文本会整个读入内存）",
     ),
 ]
+
+
+# the texts of exceptions (errors.CzStatsError and OSError reasons): "the job could not be done".
+# A clause may start with the file it is about ("<path>: ..."): the path is kept as it is.
+_WHERE = r"(?:(?P<where>.+?): )?"
+ERRORS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"no such file"), "文件不存在"),
+    (re.compile(r"no such file or folder"), "文件或文件夹不存在"),
+    (re.compile(r"no such release folder"), "发布版本文件夹不存在"),
+    (re.compile(r"is a folder, not a (?P<what>.+)"), "是文件夹，不是{what}"),
+    (re.compile(r"cannot read (?P<what>.+?): (?P<why>.+)"), "无法读取 {what}：{why}"),
+    (re.compile(r"cannot be read: (?P<why>.+)"), "无法读取：{why}"),
+    (re.compile(r"cannot read: (?P<why>.+)"), "无法读取：{why}"),
+    (
+        re.compile(r"cannot be read as an \.xlsx workbook: (?P<why>.+)"),
+        "无法作为 .xlsx 工作簿读取：{why}",
+    ),
+    (re.compile(r"File is not a zip file"), "不是 zip 文件"),
+    (re.compile(r"cannot write: (?P<why>.+)"), "无法写入：{why}"),
+    (re.compile(r"cannot create the releases folder: (?P<why>.+)"), "无法创建发布文件夹：{why}"),
+    (
+        re.compile(r"not a regular file \((?P<kind>[^)]+)\)"),
+        "不是普通文件（{kind}）",
+    ),
+    (re.compile(r"only regular files are read"), "只读取普通文件"),
+    (re.compile(r"not published: (?P<why>.+)"), "未发布：{why}"),
+    (re.compile(r"not published"), "未发布"),
+    (re.compile(r"nothing was published"), "未发布任何内容"),
+    (re.compile(r"nothing to publish"), "没有可发布的内容"),
+    (
+        re.compile(r"nothing changed since release (?P<latest>\S+)"),
+        "自发布版本 {latest} 以来没有变化",
+    ),
+    (
+        re.compile(r"(?P<path>\S+) exists"),
+        "{path} 已存在",
+    ),
+    (re.compile(r"a published version is never changed"), "已发布的版本永不修改"),
+    (re.compile(r"give a version or a bump, not both"), "请给出版本号或升级方式，不要同时给出"),
+    (
+        re.compile(
+            r"version (?P<version>\S+) is not newer than the latest release (?P<latest>\S+)"
+        ),
+        "版本 {version} 不比最新发布版本 {latest} 新",
+    ),
+    (
+        re.compile(r"bump (?P<bump>\S+) is not one of auto, major, minor, patch"),
+        "升级方式 {bump} 不是 auto、major、minor、patch 之一",
+    ),
+    (
+        re.compile(r"(?P<count>[\d,]+) error\(s\)"),
+        "{count} 个错误",
+    ),
+    (re.compile(r"run `(?P<command>[^`]+)` to see them"), "运行 `{command}` 查看"),
+    (
+        re.compile(r"the release would not pass verify: (?P<found>.+)"),
+        "该发布版本通不过校验（verify）：{found}",
+    ),
+    (
+        re.compile(r"remote packages are not read"),
+        "不读取远程数据包",
+    ),
+    (
+        re.compile(r"download it and validate the local copy"),
+        "请下载后校验本地副本",
+    ),
+    (
+        re.compile(r"the release is a link to another place"),
+        "该发布版本是指向别处的链接",
+    ),
+    (re.compile(r"not followed"), "未跟随"),
+    (
+        re.compile(r"unknown language (?P<value>.+): use 'en' or 'zh'"),
+        "未知语言 {value}：请用 'en' 或 'zh'",
+    ),
+    (
+        re.compile(r"no readable resource (?P<name>.+) \(resources: (?P<names>.*)\)"),
+        "没有可读取的资源 {name}（资源：{names}）",
+    ),
+    (
+        re.compile(r"publishing failed, nothing was left behind: (?P<why>.+)"),
+        "发布失败，未留下任何文件：{why}",
+    ),
+    (re.compile(r"Permission denied"), "权限不足"),
+    (re.compile(r"No such file or directory"), "文件或目录不存在"),
+    (re.compile(r"Is a directory"), "是目录"),
+    (re.compile(r"No space left on device"), "磁盘空间不足"),
+]
+
+
+WHAT_ZH = {"package descriptor": "数据包描述文件", "file": "文件", "folder": "文件夹"}
+
+
+def error_clause_zh(clause: str) -> str:
+    """One clause of an exception's text in Chinese, its leading path kept; else unchanged."""
+    clause = clause.strip()
+    for pattern, zh in ERRORS:
+        match = re.fullmatch(_WHERE + pattern.pattern, clause)
+        if match:
+            groups = {k: v for k, v in match.groupdict().items() if k != "where"}
+            if "why" in groups:
+                groups["why"] = error_zh(groups["why"])
+            if "what" in groups:
+                groups["what"] = WHAT_ZH.get(groups["what"], groups["what"])
+            where = match["where"]
+            text = zh.format(**groups)
+            return f"{where}：{text}" if where else text
+    return clause_zh(clause)
+
+
+def error_zh(text: str) -> str:
+    """An exception's text in Chinese, clause by clause (paths, values and codes kept)."""
+    text = re.sub(r"^\[Errno [^\]]*\] ", "", text)
+    return "；".join(error_clause_zh(clause) for clause in text.split("; "))
 
 
 def clause_zh(clause: str) -> str:
@@ -108,7 +281,7 @@ def clause_zh(clause: str) -> str:
 
 def to_zh(text: str) -> str:
     """A free text in Chinese, clause by clause (``; `` becomes ``；``)."""
-    return "；".join(clause_zh(clause) for clause in text.split("; "))
+    return "；".join(error_clause_zh(clause) for clause in text.split("; "))
 
 
 def params_zh(params: Mapping[str, object]) -> dict[str, object]:

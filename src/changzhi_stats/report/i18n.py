@@ -124,6 +124,32 @@ ZH: dict[str, tuple[str, str]] = {
         "该单元格是电子表格日期（{value}，格式 {format!r}），不是输入的文本：Excel 会把 2024-09 "
         "这样的期间变成当月第一天；请把该列设为“文本”格式后重新输入",
     ),
+    "header-not-first-row": (
+        "表头不在第 1 行",
+        "表头在第 {header} 行，上面有 {above} 行标题（如 {title!r}）：请删除表头上方的行，"
+        "使表头成为第 1 行；该表未再往下检查（同一原因的 {hidden} 条问题未列出）",
+    ),
+    "encoding-gb18030": (
+        "文件是 GB18030/GBK 编码，不是 UTF-8",
+        '文件不是 UTF-8，而是 GB18030/GBK 编码：请在资源中声明 `"encoding": "gb18030"`，'
+        "或把文件另存为 UTF-8（含非 UTF-8 字节的 {hidden} 行未列出）",
+    ),
+    "data-on-other-sheet": (
+        "数据在另一个工作表",
+        "工作表 {read!r} 没有表结构所列的表头，工作表 {found!r} 有（全部工作表：{sheets}）："
+        '请在资源中声明 `"sheet": {declare}`；该表未再往下检查（同一原因的 {hidden} 条问题未列出）',
+    ),
+    "merged-cell-blanks": (
+        "值下方的空格（合并单元格导出所致）",
+        "第 {first} 行起，列 {field!r} 有 {blanks} 行在某个值下方为空，这是合并单元格导出的结果："
+        "请用上方的值填满每个空格（在电子表格中：取消合并单元格，再向下填充）（同一原因的 {hidden} "
+        "条问题未列出）",
+    ),
+    "trailing-empty": (
+        "表末的空行或空列",
+        "表的末尾有 {rows} 个空行和 {columns} 个空列，这是电子表格导出的结果：请删除"
+        "（同一原因的 {hidden} 条问题未列出）",
+    ),
 }
 
 # The words of the text report and the HTML pages.

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import heapq
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 
-from changzhi_stats.report import i18n
-from changzhi_stats.report.catalogue import ERROR, WARNING, spec
+from changzhi_stats.report import fixes, i18n
+from changzhi_stats.report.catalogue import CAUSES, ERROR, WARNING, spec
 
 DEFAULT_MAX_ERRORS = 1000
 
@@ -25,6 +26,8 @@ class Problem:
     check: str
     severity: str
     message: str
+    # what to write instead, when it is certain (report/fixes.py): "write value = 93, ..."
+    fix: str | None = None
     # what the message was made from, to render it in another language (not in to_dict())
     params: dict | None = field(default=None, compare=False, repr=False)
 
@@ -32,10 +35,19 @@ class Problem:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "params"}
 
     def localized(self, lang: str) -> Problem:
-        """The same problem with its message in ``lang`` (``"en"`` or ``"zh"``)."""
+        """The same problem with its message (and fix) in ``lang`` (``"en"`` or ``"zh"``)."""
         if self.params is None:
             return self
-        return replace(self, message=i18n.render(self.check, self.params, lang))
+        fix = self.params.get(FIX)
+        return replace(
+            self,
+            message=i18n.render(self.check, self.params, lang),
+            fix=None if fix is None else fixes.render(*fix, lang),
+        )
+
+
+FIX = "\x01fix"  # the key of a problem's fix (key, params) among its params
+_KIND = re.compile(r"is not a valid (\w+)")
 
 
 def make_problem(
@@ -52,7 +64,22 @@ def make_problem(
     shown = None if value is None else str(value)
     params = {"value": shown, "field": field, **params}
     message = check_spec.template.format(**params)
-    return Problem(resource, row, field, shown, check, check_spec.severity, message, params)
+    why = params.get("why")
+    kind = _KIND.search(why) if check == "type-error" and isinstance(why, str) else None
+    fix = fixes.suggest(check, field, shown, kind[1] if kind else None)
+    if fix is not None:
+        params[FIX] = fix
+    return Problem(
+        resource,
+        row,
+        field,
+        shown,
+        check,
+        check_spec.severity,
+        message,
+        None if fix is None else fixes.render(*fix),
+        params,
+    )
 
 
 class Findings:
@@ -74,8 +101,24 @@ class Findings:
         self.cap = cap
         self.counts: Counter[str] = Counter()
         self._kept: dict[str, dict[str | None, _Lowest]] = {}
+        self._muted: list[Muted] = []
+
+    def mute(self, muted: Muted) -> Muted:
+        """From now on, the problems ``muted`` covers are counted in ``muted.hidden`` only: they
+        are consequences of one cause, reported once by the finding of that cause."""
+        self._muted.append(muted)
+        return muted
+
+    def _swallowed(self, problem: Problem, total: int = 1) -> bool:
+        for muted in self._muted:
+            if muted.covers(problem):
+                muted.hidden += total
+                return True
+        return False
 
     def add(self, problem: Problem) -> None:
+        if self._muted and self._swallowed(problem):
+            return
         self.counts[problem.check] += 1
         self._keep(problem)
 
@@ -95,6 +138,25 @@ class Findings:
     def add_count(self, check: str, total: int, sample: Sequence[Problem]) -> None:
         """Record ``total`` problems of one check of which only ``sample`` were materialised
         (the sample being the first of them in reading order)."""
+        if self._muted and sample:
+            # one rule over one resource's batch: a mute of the whole resource (or field)
+            # covers all of them; one from a row on covers those of the sample it covers and,
+            # when it covers the sample's last, the rest (not materialised, they come after it)
+            whole = next((m for m in self._muted if m.whole and m.covers(sample[0])), None)
+            if whole is not None:
+                whole.hidden += total
+                return
+            last = next((m for m in self._muted if m.covers(sample[-1])), None)
+            kept = [p for p in sample if not self._swallowed(p)]
+            rest = total - len(sample)
+            if last is not None:
+                last.hidden += rest
+                rest = 0
+            if len(kept) + rest:
+                self.counts[check] += len(kept) + rest
+            for problem in kept:
+                self._keep(problem)
+            return
         self.counts[check] += total
         for problem in sample:
             self._keep(problem)
@@ -121,6 +183,39 @@ class Findings:
             )[: self.cap]
             for check, by_resource in self._kept.items()
         }
+
+
+@dataclass
+class Muted:
+    """The problems of one cause in one resource: of ``checks`` (None: every check but the
+    causes' own), on ``field``, from row ``from_row`` on, of ``value``, at ``row``, if given.
+    ``hidden`` counts those swallowed, so that the cause's finding says how many it stands for."""
+
+    resource: str | None
+    checks: frozenset[str] | None = None
+    field: str | None = None
+    from_row: int | None = None
+    value: str | None = None  # only problems of this value ("": of an empty cell or label)
+    row: int | None = None  # only problems of this row
+    hidden: int = 0
+
+    @property
+    def whole(self) -> bool:
+        """Whether it covers every problem of a rule it covers one of."""
+        return self.from_row is None and self.value is None and self.row is None
+
+    def covers(self, problem: Problem) -> bool:
+        if problem.resource != self.resource or problem.check in CAUSES:
+            return False
+        if self.checks is not None and problem.check not in self.checks:
+            return False
+        if self.field is not None and problem.field != self.field:
+            return False
+        if self.value is not None and (problem.value or "") != self.value:
+            return False
+        if self.row is not None and problem.row != self.row:
+            return False
+        return self.from_row is None or (problem.row or 0) >= self.from_row
 
 
 class _Lowest:
@@ -267,6 +362,8 @@ class Report:
                 place += f", field {problem.field!r}"
             shown = "" if problem.value is None else f" value {_clip(problem.value)!r}:"
             message = _after(place, problem.message)
+            if problem.fix:
+                message += f"; {problem.fix}"
             lines.append(f"{problem.severity}: {place}:{shown} {message} [{problem.check}]")
         if self.capped:
             lines.append(i18n.word("capped", cap=self.max_errors))
@@ -284,6 +381,8 @@ class Report:
             shown = "" if problem.value is None else f"值 {_clip(problem.value)!r}："
             severity = i18n.word(problem.severity, "zh")
             message = _after(place, problem.message)
+            if problem.fix:
+                message += f"；{problem.fix}"
             lines.append(f"{severity}：{place}：{shown}{message} [{problem.check}]")
         if self.capped:
             lines.append(i18n.word("capped", "zh", cap=self.max_errors))
