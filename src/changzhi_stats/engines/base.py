@@ -30,6 +30,9 @@ class TableSpec:
     whole: Any = None  # the table read whole (a codelist), or None when it is streamed
     may_hold_nul: Callable[[], bool] | None = None  # False: no NUL byte anywhere in the file
     reread: Callable[[], Iterable[Any]] = lambda: ()  # the prepared batches again, quietly
+    # picklable: opens the table afresh in another process (a Spark task) and returns
+    # (TableSpec, read(findings) → prepared batches, rows read so far), or None if unreadable
+    opener: Callable[[], Any] | None = None
 
 
 @runtime_checkable
