@@ -35,6 +35,9 @@ FIXTURE_NAMES = sorted(p.name for p in FIXTURES.iterdir() if (p / "datapackage.j
 
 if shutil.which("java") is None:
     pytest.skip("the Spark engine needs Java 17+ (no `java` on PATH)", allow_module_level=True)
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:PySpark does not yet fully support pandas:FutureWarning"
+)
 pyspark = pytest.importorskip(
     "pyspark", reason="pyspark is not installed (pip install -e '.[spark]')"
 )
