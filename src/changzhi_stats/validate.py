@@ -132,6 +132,8 @@ def check_package(
         plan_ = runner.plan_table(_spec(table, _foreign_key_rules(table, loaded, findings)))
         elsewhere = reads_files and table.loaded is None
         if elsewhere and sink is None:
+            if table.nul_scan is not None:
+                table.nul_scan.cancel()  # the engine's tasks scan their files; not this process
             continue
         seen = Findings(0) if elsewhere else findings
         batches = [table.loaded.frame] if table.loaded else _prepared(table, seen)

@@ -34,11 +34,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "help.engine": (
         "polars: one machine; spark: a Spark cluster (pip install 'changzhi-stats[spark]'), "
         "the same report.",
-        "polars：单机；spark：Spark 集群（pip install 'changzhi-stats[spark]'），报告相同。",
+        "`polars`：单机；`spark`：`Spark` 集群（`pip install 'changzhi-stats[spark]'`），"
+        "报告相同。",
     ),
     "help.spark_master": (
         "The Spark master URL for --engine spark (default local[*]).",
-        "--engine spark 使用的 Spark 主节点 URL（默认 local[*]）。",
+        "`--engine spark` 使用的 `Spark` 主节点 URL（默认 `local[*]`）。",
     ),
     "help.output": (
         "Write the report to this file instead of stdout.",
