@@ -733,6 +733,8 @@ class Config:
     repeat: int
     timeout: float
     small: int = 0
+    engine: str = "polars"  # --engine spark: cz-stats validate and publish on Spark
+    spark_master: str | None = None
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Config:
@@ -780,6 +782,13 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         help="instead: time cz-stats and frictionless validate on the bundled (small) package, "
         "N runs each side by side, and print the CPU ratio",
     )
+    parser.add_argument(
+        "--engine",
+        choices=["polars", "spark"],
+        default="polars",
+        help="the engine of cz-stats validate and publish (spark: needs the [spark] extra)",
+    )
+    parser.add_argument("--spark-master", help="with --engine spark: the master (local[*])")
     args = parser.parse_args(argv)
     if args.rows < 1:
         parser.error("--rows must be at least 1")
@@ -794,7 +803,19 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         repeat=args.repeat,
         timeout=args.timeout,
         small=max(0, args.small),
+        engine=args.engine,
+        spark_master=args.spark_master,
     )
+
+
+def cz_stats(config: Config, command: str) -> list[str]:
+    """``cz-stats <command>``, with the engine options when ``--engine spark`` asks for Spark."""
+    if config.engine == "polars":
+        return [tool_path("cz-stats"), command]
+    master = ["--spark-master", config.spark_master] if config.spark_master else []
+    # this interpreter's cz-stats: the venv that has pyspark
+    cli = [sys.executable, "-m", "changzhi_stats.cli"]
+    return [*cli, command, "--engine", config.engine, *master]
 
 
 def say(message: str) -> None:
@@ -898,7 +919,7 @@ def code_state() -> dict[str, object]:
 
 def measure_all(config: Config, package: Path, runs: Path) -> list[Measurement]:
     """The five timed processes, in order, on the same package."""
-    cz, python = tool_path("cz-stats"), sys.executable
+    python = sys.executable
     descriptor = str(package / "datapackage.json")
     observations = str(package / "data" / "observations.csv")
     counter = iter(range(1_000_000))
@@ -918,8 +939,7 @@ def measure_all(config: Config, package: Path, runs: Path) -> list[Measurement]:
         result = measure(
             "cz-stats publish",
             [
-                cz,
-                "publish",
+                *cz_stats(config, "publish"),
                 str(package),
                 "--out",
                 str(out),
@@ -939,7 +959,8 @@ def measure_all(config: Config, package: Path, runs: Path) -> list[Measurement]:
         return result
 
     def validate_run() -> Measurement:
-        return measure("cz-stats validate", [cz, "validate", str(package), "--format", "json"])
+        command = [*cz_stats(config, "validate"), str(package), "--format", "json"]
+        return measure("cz-stats validate", command)
 
     def read_run() -> Measurement:
         return measure("pyarrow read_csv", [python, "-c", PYARROW_READ, observations])
@@ -972,7 +993,7 @@ def check_faults(config: Config, faulted: Path, planted: Counter[str], runs: Pat
     say(f"running cz-stats validate on the copy with {config.faults} planted faults …")
     cz = run_measured(
         "cz-stats validate (faults)",
-        [tool_path("cz-stats"), "validate", str(faulted), "--format", "json"],
+        [*cz_stats(config, "validate"), str(faulted), "--format", "json"],
         runs,
         config.timeout,
     )

@@ -63,7 +63,7 @@ def test_the_polars_engine_satisfies_the_protocol() -> None:
     assert not isinstance(object(), Engine)
 
 
-@pytest.mark.parametrize("name", ["spark", "", None, 3])
+@pytest.mark.parametrize("name", ["dask", "", None, 3])
 def test_an_unknown_engine_is_a_usage_error(name) -> None:
     with pytest.raises(UsageError, match="unknown engine"):
         get_engine(name)
@@ -99,4 +99,4 @@ def test_a_second_engine_plugs_in_beside_polars(make_package, monkeypatch) -> No
     assert fake.calls == [("plan", "people"), ("run", "people"), ("finish", "people")]
     assert fake.rows == 3
     with pytest.raises(UsageError):
-        check_package(load_package(folder), Findings(100), engine="spark")
+        check_package(load_package(folder), Findings(100), engine="dask")

@@ -56,6 +56,18 @@ _MAX_ERRORS = click.option(
 )
 
 
+def _engine_options(function: Callable) -> Callable:
+    """``--engine`` and ``--spark-master``: passed to the API as they are."""
+    function = click.option("--spark-master", metavar="URL", help=_h("help.spark_master"))(function)
+    return click.option(
+        "--engine",
+        type=click.Choice(["polars", "spark"]),
+        default="polars",
+        show_default=True,
+        help=_h("help.engine"),
+    )(function)
+
+
 class _Size(click.ParamType):
     """A byte count: 8G, 512M, 64KiB or a plain number."""
 
@@ -217,6 +229,7 @@ def _close(progress: TerminalProgress | None) -> None:
 @click.option("--watch", is_flag=True, help=_h("help.watch"))
 @_MAX_ERRORS
 @_limit_options
+@_engine_options
 def validate(
     datapackage: str | None,
     fmt: str,
@@ -339,6 +352,7 @@ def _watch(check: Callable[[], int], datapackage: str | None, lang: str, interva
 @_LANG
 @_MAX_ERRORS
 @_limit_options
+@_engine_options
 def publish(
     datapackage: str | None,
     version: str | None,

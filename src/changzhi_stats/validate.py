@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -49,6 +50,8 @@ def validate(
     limits: Limits | None = None,
     allow_remote: bool = False,
     lang: str | None = None,
+    engine: str = "polars",
+    spark_master: str | None = None,
 ) -> Report:
     """Validate the package at ``source`` (None: the bundled Changzhi package).
 
@@ -58,6 +61,8 @@ def validate(
     :class:`~changzhi_stats.package.limits.Limits`); ``allow_remote`` reports URLs as
     ``remote-not-supported`` rather than ``unsafe-path`` (they are not fetched either way).
     ``lang`` (``"en"`` or ``"zh"``) is the language of the messages; default: the locale.
+    ``engine``: ``"polars"`` (one machine) or ``"spark"`` (``pip install 'changzhi-stats[spark]'``;
+    ``spark_master`` a Spark master URL, default ``local[*]``): the same report either way.
     """
     arguments.check_validate(
         source,
@@ -71,7 +76,9 @@ def validate(
     started = time.perf_counter()
     package = load_package(source, limits=limits, allow_remote=allow_remote)
     findings = Findings(max_errors)
-    report, _ = check_package(package, findings, progress=progress)
+    report, _ = check_package(
+        package, findings, progress=progress, engine=engine, spark_master=spark_master
+    )
     report.seconds = time.perf_counter() - started
     report = report.localized(lang) if lang != "en" else report
     return locate(report, package)  # problems in a sheet: also as Sheet1!C7
@@ -108,6 +115,7 @@ def check_package(
     sink: Sink | None = None,
     progress: Progress | None = None,
     engine: str = "polars",
+    spark_master: str | None = None,
 ) -> tuple[Report, dict[str, Loaded]]:
     """The validation proper, shared with ``publish`` (which writes each batch through ``sink``).
 
@@ -118,12 +126,22 @@ def check_package(
     loaded = _load_lookups(tables, findings)
     total_bytes = sum(_size(t.resource) for t in tables)
     done_bytes = done_rows = 0
-    runner = get_engine(engine, lookups=loaded, base=package.base)
+    runner = get_engine(engine, lookups=loaded, base=package.base, spark_master=spark_master)
+    # an engine that reads files itself (Spark: in its tasks) checks the streamed tables in
+    # complete(); they are read here only for a sink (publish), quietly
+    reads_files = getattr(runner, "reads_files", False)
     for table in tables:
         plan_ = runner.plan_table(_spec(table, _foreign_key_rules(table, loaded, findings)))
-        batches = [table.loaded.frame] if table.loaded else _prepared(table, findings)
+        elsewhere = reads_files and table.loaded is None
+        if elsewhere and sink is None:
+            if table.nul_scan is not None:
+                table.nul_scan.cancel()  # the engine's tasks scan their files; not this process
+            continue
+        seen = Findings(0) if elsewhere else findings
+        batches = [table.loaded.frame] if table.loaded else _prepared(table, seen)
         for frame in _at_least_one(batches, table):
-            runner.run_batch(plan_, frame, findings)
+            if not elsewhere:
+                runner.run_batch(plan_, frame, findings)
             if sink is not None:
                 sink(table.name, frame, [table.fields[i] for i in table.kept], loaded)
             done_rows += frame.height
@@ -131,6 +149,10 @@ def check_package(
                 progress(done_rows, done_bytes + _share(table, frame), total_bytes)
         done_bytes += _size(table.resource)
         runner.finish(plan_, findings)
+    if reads_files:
+        rows = runner.complete(findings)  # type: ignore[attr-defined]
+        for table in tables:
+            table.rows = rows.get(table.name, table.rows)
     for table in tables:  # each cause once, with the number of findings it stands for
         findings.extend(cause.problem() for cause in table.causes)
     findings.extend(package.descriptor_problems())
@@ -422,6 +444,7 @@ def _spec(table: _Table, rules: list[Rule]) -> TableSpec:
         return (_prepare_quietly(table, batch, quiet) for batch in raw)
 
     nul_scan = table.nul_scan
+    opener = partial(open_elsewhere, table.resource, table.limits, rules)
     return TableSpec(
         table.name,
         table.resource.schema,
@@ -432,7 +455,25 @@ def _spec(table: _Table, rules: list[Rule]) -> TableSpec:
         whole=table.loaded,
         may_hold_nul=nul_scan.result if nul_scan is not None else None,
         reread=reread,
+        opener=opener if table.loaded is None else None,
     )
+
+
+def open_elsewhere(resource: ResourceSpec, limits: Limits, rules: list[Rule]) -> tuple | None:
+    """Open ``resource`` afresh in another process (a Spark task): (its TableSpec, read, rows).
+
+    ``read(findings)`` yields the prepared batches and reports what reading finds (blank rows,
+    short and long rows, limits); what opening finds (header, schema) the caller has reported.
+    ``rows()`` is how many data rows were read. None: the file cannot be read here.
+    """
+    table = _open(resource, Findings(0), limits)
+    if table is None:
+        return None
+
+    def read(findings: Findings) -> Iterator[pl.DataFrame]:
+        return _at_least_one(_prepared(table, findings), table)
+
+    return _spec(table, rules), read, lambda: table.rows
 
 
 def _prepare_quietly(table: _Table, batch: pl.DataFrame, quiet: Findings) -> pl.DataFrame:

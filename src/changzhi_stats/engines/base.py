@@ -5,6 +5,12 @@
 repeated keys). Problems go into the :class:`~changzhi_stats.report.problems.Findings` passed
 in. A second engine (Spark) implements these three methods and registers itself in
 :data:`changzhi_stats.engines.ENGINES`; validate, the report and the release code stay as they are.
+
+An engine that reads the files itself, elsewhere (Spark: in its tasks), says so with
+``reads_files = True``: validate then runs only the tables read whole through ``run_batch``,
+hands each streamed table over as ``TableSpec.opener`` (picklable: opens and reads the file in
+another process) and calls ``complete(findings)`` once, after every table is planned; it returns
+the rows read, by table.
 """
 
 from __future__ import annotations
@@ -30,6 +36,9 @@ class TableSpec:
     whole: Any = None  # the table read whole (a codelist), or None when it is streamed
     may_hold_nul: Callable[[], bool] | None = None  # False: no NUL byte anywhere in the file
     reread: Callable[[], Iterable[Any]] = lambda: ()  # the prepared batches again, quietly
+    # picklable: opens the table afresh in another process (a Spark task) and returns
+    # (TableSpec, read(findings) → prepared batches, rows read so far), or None if unreadable
+    opener: Callable[[], Any] | None = None
 
 
 @runtime_checkable

@@ -73,6 +73,8 @@ def publish(
     base_url: str | None = None,
     limits: Limits | None = None,
     allow_remote: bool = False,
+    engine: str = "polars",
+    spark_master: str | None = None,
 ) -> Release:
     """Validate ``source`` and, if it has no errors, publish it as ``out/<version>/``.
 
@@ -83,7 +85,8 @@ def publish(
 
     Raises :class:`PublishRefused` (invalid data, a version that exists or is not newer) or
     :class:`PublishFailed` (the disk said no); in both cases no version is left behind.
-    ``limits`` and ``allow_remote`` are as for :func:`~changzhi_stats.validate`.
+    ``limits``, ``allow_remote``, ``engine`` and ``spark_master`` are as for
+    :func:`~changzhi_stats.validate`.
 
     The lock file ``out/.lock`` is created by the first publish and never removed: another
     publisher may be waiting on it, and one that removed it would let a third take a new lock
@@ -124,6 +127,7 @@ def publish(
             "package's 'version'"
         )
     _refuse_bad_created(created)
+    runs = {"engine": engine, "spark_master": spark_master}  # how check_package runs
     with contextlib.suppress(OSError):  # unreadable: the check under the lock will tell
         _refuse_unless_newer(out, version)  # first without the lock: a refusal creates not even it
     times = (out.stat().st_atime_ns, out.stat().st_mtime_ns) if out.is_dir() else None
@@ -139,7 +143,7 @@ def publish(
             _refuse_another_series(out, package)
             _clear_stale_staging(out)
             release = _stage_and_rename(
-                package, out, version, created, max_errors, progress, previous, base_url
+                package, out, version, created, max_errors, progress, previous, base_url, runs
             )
     except PublishRefused:
         # never remove the lock file (see the docstring); staging came and went, and the
@@ -244,7 +248,7 @@ def _summary(changes: dict) -> dict:
 
 
 def _stage_and_rename(
-    package, out, version, created, max_errors, progress, previous=None, base_url=None
+    package, out, version, created, max_errors, progress, previous=None, base_url=None, runs=None
 ) -> Release:
     """Validate while writing into a hidden staging folder; rename it into place if valid.
 
@@ -263,7 +267,9 @@ def _stage_and_rename(
     try:
         writer = ReleaseWriter(staging, package, version, base_url)
         findings = Findings(max_errors)
-        report, lookups = check_package(package, findings, sink=writer, progress=progress)
+        report, lookups = check_package(
+            package, findings, sink=writer, progress=progress, **(runs or {})
+        )
         if not report.valid:
             raise PublishRefused(
                 f"{package.descriptor_path}: not published: {report.error_count} error(s); "

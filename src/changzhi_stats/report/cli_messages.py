@@ -31,6 +31,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Language of the messages (default: the locale, LC_ALL/LC_MESSAGES/LANG; else en).",
         "消息的语言（默认按系统区域设置 LC_ALL/LC_MESSAGES/LANG 决定，否则为英文 en）。",
     ),
+    "help.engine": (
+        "polars: one machine; spark: a Spark cluster (pip install 'changzhi-stats[spark]'), "
+        "the same report.",
+        "`polars`：单机；`spark`：`Spark` 集群（`pip install 'changzhi-stats[spark]'`），"
+        "报告相同。",
+    ),
+    "help.spark_master": (
+        "The Spark master URL for --engine spark (default local[*]).",
+        "`--engine spark` 使用的 `Spark` 主节点 URL（默认 `local[*]`）。",
+    ),
     "help.output": (
         "Write the report to this file instead of stdout.",
         "把报告写入这个文件，而不是输出到标准输出。",
