@@ -92,6 +92,12 @@ CLAUSES: list[tuple[re.Pattern[str], object]] = [
         "（经符号链接）指向数据包文件夹之外",
     ),
     (re.compile(r"not a non-empty string"), "不是非空字符串"),
+    (
+        re.compile(
+            r"the workbook unpacks to (?P<size>.+), (?P<times>[\d,]+) times its packed size"
+        ),
+        "工作簿解压后为 {size}，是压缩后大小的 {times} 倍",
+    ),
     (re.compile(r"the resource was not read"), "该资源未读取"),
     (re.compile(r"the workbook was not read"), "该工作簿未读取"),
     (re.compile(r"its quotes are not checked"), "其中的引文未核对"),
