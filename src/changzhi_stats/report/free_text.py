@@ -98,6 +98,10 @@ CLAUSES: list[tuple[re.Pattern[str], object]] = [
         ),
         "工作簿解压后为 {size}，是压缩后大小的 {times} 倍",
     ),
+    (
+        re.compile(r"a workbook this large is better saved as CSV UTF-8 \(limits.UNPACK_RATIO\)"),
+        "这么大的工作簿最好另存为 CSV UTF-8（limits.UNPACK_RATIO）",
+    ),
     (re.compile(r"the resource was not read"), "该资源未读取"),
     (re.compile(r"the workbook was not read"), "该工作簿未读取"),
     (re.compile(r"its quotes are not checked"), "其中的引文未核对"),

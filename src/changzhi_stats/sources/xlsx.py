@@ -356,7 +356,7 @@ def _check_parts(handle, file_bytes: int | None, ratio: int = UNPACK_RATIO) -> N
         raise PartTooLarge(
             f"the workbook unpacks to {describe_bytes(total)}, {total // max(packed, 1):,} "
             "times its packed size",
-            f"{ratio:,} times",
+            f"{ratio:,}×",
             f"{hint} (limits.UNPACK_RATIO)",
         )
     if file_bytes is not None and total > file_bytes:
