@@ -179,6 +179,20 @@ def _gzip_member_then_junk(folder: Path) -> list[str]:
     return ["validate", str(one_table(folder / "p", "t.csv.gz", data))]
 
 
+# --- pathological shapes (item 3: each a finding or a named limit, never a hang) -------------
+
+
+def _csv_case(text: Callable[[], str]) -> Callable[[Path], list[str]]:
+    def build(folder: Path) -> list[str]:
+        return ["validate", str(one_table(folder / "p", "t.csv", text().encode()))]
+
+    return build
+
+
+def _wide(columns: int) -> str:
+    return ",".join(f"c{i}" for i in range(columns)) + "\n" + ",".join("1" * columns) + "\n"
+
+
 # --- releases ------------------------------------------------------------------------------
 
 
@@ -250,6 +264,14 @@ CASES = [
     Case("zip-innerpath-dotdot", _zip_dotdot_innerpath, (1,), "t"),
     Case("gzip-concatenated-members", _gzip_members, (1,), "type-error"),
     Case("gzip-member-then-junk", _gzip_member_then_junk, (1,), "source-error"),
+    # 10,000 columns: under the column limit, every unknown column an extra-label (~1.8 s CPU)
+    Case("header-10000-columns", _csv_case(lambda: _wide(10_000)), (1,), "extra-label"),
+    # 20,000 columns: over Limits.columns (16,384)
+    Case("header-20000-columns", _csv_case(lambda: _wide(20_000)), (1,), "--max-columns"),
+    # a 5 MB line without a newline: over Limits.cell_chars
+    Case("line-5mb-no-newline", _csv_case(lambda: "id\n" + "7" * 5_000_000), (1,), "limit"),
+    # a quote never closed: the rest of the file is one cell
+    Case("quote-never-closed", _csv_case(lambda: 'id,name\n"' + 'x,"",\n' * 200_000), (1,), "t"),
     Case("release-parquet-byte", _parquet_byte, (1,), ".parquet"),
     Case("release-sums-extra-line", _sums_extra_line, (1,), "ghost.csv"),
     Case("release-sums-missing-line", _sums_missing_line, (1,), ".parquet"),
