@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources as importlib_resources
@@ -314,8 +315,8 @@ def _load_resources(package: PackageSpec) -> None:
         name = descriptor.get("name") if isinstance(descriptor, dict) else None
         label = name if isinstance(name, str) and name else f"resource {index + 1}"
         if not isinstance(descriptor, dict):
-            note = f"{label} must be a JSON object"
-            package.problems.append(make_problem("resource-error", note=note))
+            note = "a resource must be a JSON object"
+            package.problems.append(make_problem("resource-error", resource=label, note=note))
             continue
         if label in seen:
             note = f"resource name {label!r} is used twice; the second is not validated"
@@ -462,7 +463,8 @@ def _metadata_problems(package: PackageSpec) -> list[Problem]:
     for kind, note in judged:
         if note in ours:
             continue  # already reported, with the reason, as unsafe-path
-        resource = owners.get(note)
+        held = owners.get(note)
+        resource = held.pop(0) if held else None  # the same note of two resources: in turn
         if resource in unread and _SCHEMA_MISSING.search(note):
             continue
         code = _FRICTIONLESS_CODES.get(kind, "package-error")
@@ -479,17 +481,18 @@ def _dropped_code(profile: object) -> str:
 _SCHEMA_MISSING = re.compile(r'requires "schema" to be present')
 
 
-def _owners(safe: dict, judged: list[tuple[str, str]]) -> dict[str, str]:
-    """Which resource each of frictionless-py's resource-level notes is about (its package-level
-    verdict does not say): each resource is judged alone, and a note is owned by the first
-    resource whose own verdict holds it. A note no single resource explains stays unowned."""
-    wanted = {note for kind, note in judged if kind != "package-error"}
+def _owners(safe: dict, judged: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Which resources each of frictionless-py's resource-level notes is about (its
+    package-level verdict does not say): each resource is judged alone, and a note is owned by
+    the resources whose own verdict holds it, in order (a note said of two resources is said
+    twice). A note no single resource explains stays unowned."""
+    wanted = Counter(note for kind, note in judged if kind != "package-error")
     resources = safe.get("resources")
     if not wanted or not isinstance(resources, list):
         return {}
     import frictionless
 
-    owners: dict[str, str] = {}
+    owners: dict[str, list[str]] = {}
     for index, resource in enumerate(resources):
         if not isinstance(resource, dict):
             continue
@@ -510,9 +513,9 @@ def _owners(safe: dict, judged: list[tuple[str, str]]) -> dict[str, str]:
             notes = [getattr(error, "note", None) or str(error)]
         for note in notes:
             if note in wanted:
-                owners.setdefault(note, label)
-        if len(owners) == len(wanted):
-            break
+                owners.setdefault(note, []).append(label)
+        if all(len(owners.get(note, ())) >= count for note, count in wanted.items()):
+            break  # every note is owned as often as it was said
     return owners
 
 
