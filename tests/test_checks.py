@@ -148,13 +148,13 @@ def _foreign_key_to_missing_resource(ctx: Ctx):
 
 def _fields_not_a_list(ctx: Ctx):
     folder = ctx.make({"t": {"schema": {"fields": "a"}, "data": "a\n1\n"}})
-    return folder, [(None, None, None, "schema-error"), ("t", 1, None, "extra-label")]
+    return folder, [("t", None, None, "schema-error"), ("t", 1, None, "extra-label")]
 
 
 def _duplicate_field_names(ctx: Ctx):
     folder = ctx.table(["a:integer", "a:integer"], "a,a\n1,2\nx,3\n")
     return folder, [
-        (None, None, None, "schema-error"),
+        ("t", None, None, "schema-error"),
         ("t", 1, "a", "duplicate-label"),
         ("t", 3, "a", "type-error"),
     ]
@@ -182,9 +182,24 @@ def _custom_profile(ctx: Ctx):
     table = {"fields": ["x:integer"], "data": "x\n1\n", "profile": "dev/zero"}
     folder = ctx.make({"t": table}, profile="https://example.com/profile.json")
     return folder, [
-        (None, None, None, "profile-not-fetched"),
+        (None, None, None, "remote-profile"),
         ("t", None, None, "profile-not-fetched"),
     ]
+
+
+def _remote_schema(ctx: Ctx):
+    folder = ctx.make(
+        {
+            "t": {
+                "schema": "https://example.com/schema.json",
+                "data": "x\n1\n",
+                "profile": "tabular-data-resource",
+            },
+            "u": {"fields": ["x:integer"], "data": "x\n1\n", "dialect": "http://example.com/d"},
+        },
+        profile="tabular-data-package",
+    )
+    return folder, [("t", None, None, "remote-schema"), ("u", None, None, "remote-schema")]
 
 
 def _url_path(ctx: Ctx):
@@ -741,6 +756,13 @@ FAILING: list[Case] = [
         _custom_profile,
         message={"profile-not-fetched": "not fetched or read"},
     ),
+    Case(
+        "remote-schema",
+        "remote-schema",
+        _remote_schema,
+        message={"remote-schema": "is a URL: cz-stats reads a"},
+    ),
+    Case("remote-profile", "remote-profile", _custom_profile),
     Case("unsafe-path-symlink", "unsafe-path", _symlinked_file, message={"unsafe-path": "symlink"}),
     Case("unsafe-path-symlinked-folder", "unsafe-path", _symlinked_folder),
     Case("unsafe-path-schema", "unsafe-path", _schema_outside),
@@ -1577,6 +1599,8 @@ PASSING = [
             "package-error",
             "unsafe-path",
             "source-error",
+            "remote-schema",
+            "remote-profile",
         ],
     ),
 ]
@@ -1601,6 +1625,7 @@ def test_severities() -> None:
     assert {spec.severity for spec in CHECKS.values()} == {ERROR, WARNING}
     assert [code for code, spec in CHECKS.items() if spec.severity == WARNING] == [
         "profile-not-fetched",
+        "remote-profile",
         "growth-implausible",
         "quote-figure-unclear",
         "formula-injection",

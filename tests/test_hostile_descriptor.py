@@ -105,8 +105,8 @@ def test_a_profile_url_is_never_fetched(
     report = cz.validate(folder)
     assert hits == []
     assert "SECRET-ANSWER" not in messages(report)
-    assert "profile-not-fetched" in checks(report)
-    found = next(p for p in report.warnings if p.check == "profile-not-fetched")
+    assert "remote-profile" in checks(report)  # a URL: named as remote (issue 15)
+    found = next(p for p in report.warnings if p.check == "remote-profile")
     assert found.resource == ("t" if where.startswith("resource") else None)
     assert profile in found.message
     assert report.valid  # a warning: the data itself is fine

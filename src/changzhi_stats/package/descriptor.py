@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources as importlib_resources
@@ -276,7 +277,7 @@ def _load_part(package: PackageSpec, value: object, *, what: str, resource: str)
     if isinstance(value, dict):
         return value
     if isinstance(value, str):
-        if _refused_path(package, value, resource):
+        if _refused_path(package, value, resource, key=what):
             return None
         try:
             loaded = _read_json(package.base / value, what=f"{what} file", limits=package.limits)
@@ -314,8 +315,8 @@ def _load_resources(package: PackageSpec) -> None:
         name = descriptor.get("name") if isinstance(descriptor, dict) else None
         label = name if isinstance(name, str) and name else f"resource {index + 1}"
         if not isinstance(descriptor, dict):
-            note = f"{label} must be a JSON object"
-            package.problems.append(make_problem("resource-error", note=note))
+            note = "a resource must be a JSON object"
+            package.problems.append(make_problem("resource-error", resource=label, note=note))
             continue
         if label in seen:
             note = f"resource name {label!r} is used twice; the second is not validated"
@@ -407,8 +408,17 @@ def dialect_fault(dialect: dict) -> str | None:
     return None
 
 
-def _refused_path(package: PackageSpec, path: object, resource: str) -> bool:
-    """Report a path that may not be read (``unsafe-path``, or a URL we cannot fetch)."""
+def _refused_path(
+    package: PackageSpec, path: object, resource: str, key: str | None = None
+) -> bool:
+    """Report a path that may not be read (``unsafe-path``, or a URL we cannot fetch). A
+    ``schema`` or ``dialect`` (``key``) given as a URL is ``remote-schema``: it names what is
+    remote and what to do, where ``unsafe-path`` would only call the URL unsafe."""
+    if key is not None and not package.allow_remote and isinstance(path, str) and is_remote(path):
+        package.problems.append(
+            make_problem("remote-schema", resource=resource, key=key, value=_shown(path))
+        )
+        return True
     if package.allow_remote and isinstance(path, str) and is_remote(path):
         package.problems.append(
             make_problem("remote-not-supported", resource=resource, value=path, path=path)
@@ -436,15 +446,77 @@ def _metadata_problems(package: PackageSpec) -> list[Problem]:
         inline["resources"] = [_inline_parts(by_name, r) for r in inline["resources"]]
     safe, dropped = frictionless_safe(inline)
     problems = [
-        make_problem("profile-not-fetched", resource=resource, value=_shown(value), key=key)
+        make_problem(_dropped_code(value), resource=resource, value=_shown(value), key=key)
         for resource, key, value in dropped
     ]
     ours = {f'path "{p.value}" is not safe' for p in package.problems if p.check == "unsafe-path"}
-    for kind, note in judge_safe_descriptor(safe):
+    # a schema given as a path that was refused or unreadable is reported already: frictionless
+    # would call it missing ("requires schema to be present"), which misleads
+    unread = {
+        p.resource
+        for p in package.problems
+        if p.check in ("remote-schema", "remote-not-supported", "unsafe-path", "source-error")
+        or p.check in ("limit-exceeded", "schema-error")
+    }
+    judged = judge_safe_descriptor(safe)
+    owners = _owners(safe, judged)
+    for kind, note in judged:
         if note in ours:
             continue  # already reported, with the reason, as unsafe-path
-        problems.append(make_problem(_FRICTIONLESS_CODES.get(kind, "package-error"), note=note))
+        held = owners.get(note)
+        resource = held.pop(0) if held else None  # the same note of two resources: in turn
+        if resource in unread and _SCHEMA_MISSING.search(note):
+            continue
+        code = _FRICTIONLESS_CODES.get(kind, "package-error")
+        problems.append(make_problem(code, resource=resource, note=note))
     return problems
+
+
+def _dropped_code(profile: object) -> str:
+    """A custom profile taken out before judging: ``remote-profile`` for a URL."""
+    remote = isinstance(profile, str) and is_remote(profile)
+    return "remote-profile" if remote else "profile-not-fetched"
+
+
+_SCHEMA_MISSING = re.compile(r'requires "schema" to be present')
+
+
+def _owners(safe: dict, judged: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Which resources each of frictionless-py's resource-level notes is about (its
+    package-level verdict does not say): each resource is judged alone, and a note is owned by
+    the resources whose own verdict holds it, in order (a note said of two resources is said
+    twice). A note no single resource explains stays unowned."""
+    wanted = Counter(note for kind, note in judged if kind != "package-error")
+    resources = safe.get("resources")
+    if not wanted or not isinstance(resources, list):
+        return {}
+    import frictionless
+
+    owners: dict[str, list[str]] = {}
+    for index, resource in enumerate(resources):
+        if not isinstance(resource, dict):
+            continue
+        name = resource.get("name")
+        label = name if isinstance(name, str) and name else f"resource {index + 1}"
+        alone = copy.deepcopy(resource)
+        version = safe.get("$schema")
+        if isinstance(version, str) and "$schema" not in alone:  # inherited from the package
+            alone["$schema"] = version.replace("/datapackage.json", "/dataresource.json")
+        try:
+            frictionless.Resource.metadata_transform(alone)
+            notes = [
+                getattr(e, "note", None) or str(e)
+                for e in frictionless.Resource.metadata_validate(alone)
+            ]
+        except Exception as exc:  # frictionless raises on some malformed descriptors
+            error = getattr(exc, "error", None) or exc
+            notes = [getattr(error, "note", None) or str(error)]
+        for note in notes:
+            if note in wanted:
+                owners.setdefault(note, []).append(label)
+        if all(len(owners.get(note, ())) >= count for note, count in wanted.items()):
+            break  # every note is owned as often as it was said
+    return owners
 
 
 # The profiles frictionless-py knows by name (it compares them, and fetches any other value:

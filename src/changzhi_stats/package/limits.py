@@ -49,6 +49,12 @@ OPTIONS = {
     "resources": "--max-resources",
 }
 
+# A zip bomb: how many times its packed size a workbook may unpack to. Real sheets unpack 5 to
+# 50 times; 100 MB of spaces zip to 100 KB, a thousand times. Only a workbook that unpacks to
+# more than UNPACK_FLOOR is judged by its ratio (small ones are cheap to read whatever they hold).
+UNPACK_RATIO = 200
+UNPACK_FLOOR = 64 * MIB
+
 _SIZE = re.compile(r"^\s*([0-9]+)\s*([KMG]i?B?|B)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "B": 1, "K": KIB, "M": MIB, "G": GIB}
 

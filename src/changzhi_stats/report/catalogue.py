@@ -51,6 +51,22 @@ _ALL = (
         "{key} {value!r} names a custom profile; it was not fetched or read (cz-stats judges "
         "descriptors by the standard Data Package profiles only)",
     ),
+    _spec(
+        "remote-schema",
+        ERROR,
+        "Remote schema or dialect not fetched",
+        "{key} {value!r} is a URL: cz-stats reads a {key} only from the package folder and "
+        "never fetches one; download it into the package folder and give its relative path; "
+        "the resource was not read",
+    ),
+    _spec(
+        "remote-profile",
+        WARNING,
+        "Remote profile not fetched",
+        "{key} {value!r} is a remote profile (a URL): it was not fetched, so the descriptor was "
+        "judged by the standard Data Package profiles only; to check it against that profile, "
+        "download the profile and validate the descriptor with it yourself",
+    ),
     _spec("source-error", ERROR, "File cannot be read", "{note}"),
     _spec(
         "limit-exceeded",

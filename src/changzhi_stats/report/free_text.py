@@ -79,6 +79,29 @@ CLAUSES: list[tuple[re.Pattern[str], object]] = [
     ),
     (re.compile(r"nothing cz-stats can read"), "没有 cz-stats 能读出的数字"),
     (re.compile(r"it was not read"), "未读取"),
+    (
+        re.compile(r"a URL \(remote data is read only when asked for explicitly\)"),
+        "网址（只有明确允许时才读取远程数据）",
+    ),
+    (re.compile(r"absolute"), "绝对路径"),
+    (re.compile(r"relative to a home folder"), "相对于用户主目录"),
+    (re.compile(r"climbing out of the package folder with '\.\.'"), "用 '..' 跳出数据包文件夹"),
+    (re.compile(r"containing a NUL byte"), "含 NUL 字节"),
+    (
+        re.compile(r"resolving \(through a symlink\) outside the package folder"),
+        "（经符号链接）指向数据包文件夹之外",
+    ),
+    (re.compile(r"not a non-empty string"), "不是非空字符串"),
+    (
+        re.compile(
+            r"the workbook unpacks to (?P<size>.+), (?P<times>[\d,]+) times its packed size"
+        ),
+        "工作簿解压后为 {size}，是压缩后大小的 {times} 倍",
+    ),
+    (
+        re.compile(r"a workbook this large is better saved as CSV UTF-8 \(limits.UNPACK_RATIO\)"),
+        "这么大的工作簿最好另存为 CSV UTF-8（limits.UNPACK_RATIO）",
+    ),
     (re.compile(r"the resource was not read"), "该资源未读取"),
     (re.compile(r"the workbook was not read"), "该工作簿未读取"),
     (re.compile(r"its quotes are not checked"), "其中的引文未核对"),

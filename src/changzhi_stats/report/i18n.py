@@ -32,6 +32,16 @@ ZH: dict[str, tuple[str, str]] = {
         "未应用自定义规范",
         "{key} {value!r} 指向自定义规范；未下载也未读取（cz-stats 只按标准数据包规范检查描述）",
     ),
+    "remote-schema": (
+        "未下载远程表结构或方言",
+        "{key} {value!r} 是网址：cz-stats 只从数据包文件夹读取 {key}，从不下载；请把它下载到数据包"
+        "文件夹中并写相对路径；该资源未读取",
+    ),
+    "remote-profile": (
+        "未下载远程规范",
+        "{key} {value!r} 是远程规范（网址）：未下载，描述只按标准数据包规范检查；如需按该规范检查，"
+        "请下载规范后自行用它验证描述",
+    ),
     "source-error": ("文件无法读取", "文件无法读取：{note}"),
     "limit-exceeded": ("超出读取上限", "{what}，超出上限 {limit}；{consequence}；{hint}"),
     "format-error": ("不支持的格式", "不支持的格式：{note}"),

@@ -166,6 +166,13 @@ def _value_rules(spec: dict, name: str, constraints: dict, types: FieldTypes) ->
             rules.append(
                 Rule(code, name, "compare", args, {"op": shown_op, "bound": constraints[key]})
             )
+    if kind == "list":
+        counted = [key for key in ("minLength", "maxLength") if key in constraints]
+        if counted:  # frictionless-py counts a list's items; never silently skipped
+            raise FieldTypeError(
+                f"field {name!r}: {' and '.join(counted)} of a list (its number of items) is "
+                "not supported by cz-stats; it was not checked"
+            )
     if kind == "string":
         for key, code, op in (
             ("minLength", "min-length-error", "lt"),

@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 import polars as pl
 
 from changzhi_stats.package.descriptor import ResourceSpec
-from changzhi_stats.package.limits import MIB, describe_bytes
+from changzhi_stats.package.limits import MIB, UNPACK_FLOOR, UNPACK_RATIO, describe_bytes
 from changzhi_stats.package.paths import open_regular
 from changzhi_stats.report.problems import Findings, make_problem
 from changzhi_stats.rules.tableschema import missing_values
@@ -331,7 +331,7 @@ class PartTooLarge(Exception):
 SHARED_STRINGS_BYTES = 256 * MIB
 
 
-def _check_parts(handle, file_bytes: int | None) -> None:
+def _check_parts(handle, file_bytes: int | None, ratio: int = UNPACK_RATIO) -> None:
     """Refuse a workbook whose parts unpack to more than the limits (checked in the zip's
     directory, before anything is unpacked)."""
     try:
@@ -351,6 +351,14 @@ def _check_parts(handle, file_bytes: int | None) -> None:
                     hint,
                 )
     total = sum(info.file_size for info in members)
+    packed = sum(info.compress_size for info in members)
+    if total > UNPACK_FLOOR and total > ratio * max(packed, 1):  # a zip bomb (issue 15)
+        raise PartTooLarge(
+            f"the workbook unpacks to {describe_bytes(total)}, {total // max(packed, 1):,} "
+            "times its packed size",
+            f"{ratio:,}×",
+            f"{hint} (limits.UNPACK_RATIO)",
+        )
     if file_bytes is not None and total > file_bytes:
         raise PartTooLarge(
             f"the workbook unpacks to {describe_bytes(total)}",

@@ -40,7 +40,7 @@ ANY_DEFAULT = dt.datetime(dt.date.today().year, 1, 1)
 ANY_MAX_LENGTH = 100  # longer text is no date; dateutil's time grows with the text
 SUPPORTED = {
     "string", "number", "integer", "boolean", "date", "time", "datetime", "year", "yearmonth",
-    "duration", "geopoint", "geojson", "object", "array", "any",
+    "duration", "geopoint", "geojson", "object", "array", "any", "list",
 }  # fmt: skip
 FULL_WIDTH = re.compile("[\uff10-\uff19\uff0e\uff0c]")
 
@@ -112,15 +112,25 @@ def _is_base64(value: str) -> bool:
         return False
 
 
-def _number_text(field: dict, raw: pl.Expr) -> pl.Expr:
-    text = raw
+def _bare(field: dict, raw: pl.Expr) -> pl.Expr:
+    """``bareNumber: false``: what frictionless-py strips, ``((^[^-\\d]*)|(\\D*$))``: any
+    leading characters other than ``-`` and digits, any trailing non-digits."""
     if field.get("bareNumber", True) is False:
-        text = text.str.replace(r"^[^0-9+\-.]+", "").str.replace(r"[^0-9.]+$", "")
+        return raw.str.replace(r"^[^\-0-9]*", "").str.replace(r"[^0-9]*$", "")
+    return raw
+
+
+def _number_text(field: dict, raw: pl.Expr) -> pl.Expr:
+    """A number's text as frictionless-py reads it: ``bareNumber``, then ``groupChar`` removed,
+    then ``decimalChar`` read as the decimal mark (and a ``.`` then is no number)."""
+    text = _bare(field, raw)
     group = field.get("groupChar")
     if isinstance(group, str) and group:
         text = text.str.replace_all(group, "", literal=True)
     decimal = field.get("decimalChar", ".")
     if isinstance(decimal, str) and decimal and decimal != ".":
+        # a '.' left when the decimal mark is another character makes the cell no number
+        text = text.str.replace_all(".", "!", literal=True)
         text = text.str.replace_all(decimal, ".", literal=True)
     return text
 
@@ -132,8 +142,35 @@ def _number(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
 
 
 def _integer(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
-    text = _number_text(field, raw) if field.get("bareNumber", True) is False else raw
+    # frictionless-py reads no groupChar for an integer (only bareNumber): "1,000" is no integer
+    text = _bare(field, raw)
     return pl.when(text.str.contains(INTEGER)).then(text.cast(pl.Int64, strict=False))
+
+
+LIST_ITEM_TYPES = ("string", "integer", "boolean", "number", "datetime", "date", "time")
+
+
+def _list(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
+    """Data Package v2 ``list``: the cell split at ``delimiter`` (default ``,``), each item of
+    ``itemType`` (default ``string``) in its default format, as frictionless-py reads it. The
+    typed value is the cell's text."""
+    delimiter = field.get("delimiter", ",")
+    item_type = field.get("itemType", "string")
+    name = field.get("name")
+    if not isinstance(delimiter, str) or not delimiter:
+        raise FieldTypeError(f"field {name!r}: delimiter must be a non-empty string")
+    if item_type not in LIST_ITEM_TYPES:
+        raise FieldTypeError(
+            f"field {name!r}: itemType {item_type!r} is not one of {', '.join(LIST_ITEM_TYPES)}"
+        )
+    if item_type == "string":
+        return raw
+    item = {"name": name, "type": item_type}
+    element = pl.element()
+    if item_type in ("integer", "number"):  # frictionless-py strips these items
+        element = element.str.strip_chars()
+    ok = raw.str.split(delimiter, inclusive=False).list.eval(parsed(item, element).is_not_null())
+    return pl.when(ok.list.all()).then(raw)
 
 
 def _boolean(field: dict, raw: pl.Expr, fmt: str) -> pl.Expr:
@@ -292,4 +329,5 @@ _PARSERS: dict[str, Callable[[dict, pl.Expr, str], pl.Expr]] = {
     "object": _json_of(dict),
     "array": _json_of(list),
     "any": _any,
+    "list": _list,
 }
