@@ -185,6 +185,15 @@ def test_a_blank_here_and_there_is_not_merged_cells(tmp_path: Path) -> None:
     assert report.counts == {"required-error": 2}
 
 
+def test_a_column_still_to_fill_is_not_merged_cells(tmp_path: Path) -> None:
+    """One value and blanks below it (a code list `cz-stats init` wrote): each blank is listed."""
+    rows = "".join(f"{'r' if i == 0 else ''},{2000 + i},1\n" for i in range(20))
+    folder = write_package(
+        tmp_path / "p", {"t": {"fields": FIELDS, "data": "region,year,gdp\n" + rows}}
+    )
+    assert cz.validate(folder).counts == {"required-error": 19}
+
+
 def test_one_trailing_blank_row_stays_a_blank_row(tmp_path: Path) -> None:
     folder = write_package(
         tmp_path / "p", {"t": {"fields": FIELDS, "data": "region,year,gdp\nr,2000,1\n,,\n"}}

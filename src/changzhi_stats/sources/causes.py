@@ -223,7 +223,8 @@ def _blank(cell: str, missing: set[str]) -> bool:
 
 def _merged_blanks(resource: ResourceSpec, head: list[list[str]], names: list[str]) -> list[Cause]:
     """A required or key column blank below a value in at least :data:`MERGED_MIN` rows and a
-    quarter of the rows with data: the cells of a merged range, exported, but its first."""
+    quarter of the rows with data, in at least two runs: the cells of merged ranges, exported,
+    but their first (a column with one value and blanks below is a column still to fill)."""
     schema = resource.schema
     key = set(key_fields(schema.get("primaryKey")))
     coded = [
@@ -247,6 +248,13 @@ def _merged_blanks(resource: ResourceSpec, head: list[list[str]], names: list[st
         blanks = [n for n, c in cells if _blank(c, missing)]
         if len(blanks) < MERGED_MIN or len(blanks) * 4 < len(cells):
             continue  # a blank here and there is a missing value, not a merged cell
+        runs = sum(
+            1
+            for (_, before), (_, cell) in zip(cells, cells[1:], strict=False)
+            if not _blank(before, missing) and _blank(cell, missing)
+        )
+        if runs < 2:
+            continue  # one value and blanks below it: a column still to fill, not merged ranges
         causes.append(
             Cause(
                 "merged-cell-blanks",
