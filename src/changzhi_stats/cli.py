@@ -420,7 +420,7 @@ def publish(
             ),
             said,
         )
-        _echo(pushed.to_text(), err=fmt == "json", lang=said)
+        _echo(pushed.to_text(said), err=fmt == "json", lang=said)
 
 
 @main.command(help=_h("help.diff"))
@@ -613,7 +613,7 @@ def push(
         ),
         said,
     )
-    _echo(result.to_text(), lang=said)
+    _echo(result.to_text(said), lang=said)
 
 
 if __name__ == "__main__":

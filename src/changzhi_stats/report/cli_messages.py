@@ -329,6 +329,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "地区 {region} 不在 cz-stats 自带的 GB/T 2260 行政区划表（{table}）中；"
         "`data/regions.csv` 中它只有代码：请填写 `name_zh`、`name_en`、`level`、`parent_code`",
     ),
+    # --- push (a release into a CKAN portal) ----------------------------------------------
+    "push.unchanged": (
+        "{dataset} {version}: already on {url}; nothing changed",
+        "{dataset} {version}：已在 {url} 上；没有任何改动",
+    ),
+    "push.created": (
+        "{dataset} {version}: created on {url}; {added} file(s) uploaded, {unchanged} already "
+        "there",
+        "{dataset} {version}：已在 {url} 上创建；上传了 {added} 个文件，{unchanged} 个已在门户上",
+    ),
+    "push.updated": (
+        "{dataset} {version}: updated on {url}; {added} file(s) uploaded, {unchanged} already "
+        "there",
+        "{dataset} {version}：已在 {url} 上更新；上传了 {added} 个文件，{unchanged} 个已在门户上",
+    ),
+    "push.patched": ("; metadata patched: {fields}", "；已更新元数据：{fields}"),
+    "push.tables": ("; DataStore tables loaded: {tables}", "；已载入 DataStore 表：{tables}"),
 }
 
 
