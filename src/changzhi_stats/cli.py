@@ -587,7 +587,7 @@ def extract(
 
 @main.command(help=_h("help.push"))
 @click.argument("release", type=click.Path(file_okay=False))
-@click.option("--to", "url", required=True, help=_h("help.push.to"))
+@click.option("--to", "url", required=True, metavar="URL", help=_h("help.push.to"))
 @click.option("--token-file", type=click.Path(dir_okay=False), help=_h("help.push.token_file"))
 @click.option("--owner-org", help=_h("help.push.owner_org"))
 @click.option("--name", help=_h("help.push.name"))
