@@ -292,3 +292,110 @@ def test_a_command_error_reads_in_chinese(tmp_path: Path) -> None:
     said = out.stderr.strip()
     assert said.startswith("错误：") and "不存在" in said, said
     assert english_words(said.replace(str(missing), " ")) == [], said
+
+
+# --- issue 17: cz-stats push and publish --to, in Chinese --------------------------------------
+
+
+def test_push_says_everything_in_chinese(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every message of a push (what it did, each refusal, a push left half-way) in Chinese,
+    against the stand-in CKAN of test_ckan.py; the portal's own words are the portal's."""
+    import json
+    import shutil
+    import socket
+
+    from test_ckan import TOKEN, FakeCkan
+
+    from changzhi_stats.release import ckan
+
+    monkeypatch.delenv(ckan.TOKEN_ENV, raising=False)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    out = tmp_path / "releases"
+    release = str(cz.publish(out=out).path)
+    portal = FakeCkan()
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        unreachable = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    token = tmp_path / "token"
+    said: list[str] = []
+
+    def run(*args: str, code: int = 2, env: str | None = None) -> str:
+        if env is None:
+            monkeypatch.delenv(ckan.TOKEN_ENV, raising=False)
+        else:
+            monkeypatch.setenv(ckan.TOKEN_ENV, env)
+        result = CliRunner().invoke(main, [*args, "--lang", "zh"])
+        assert result.exit_code == code, result.output
+        assert "Traceback" not in result.output
+        said.append(result.output)
+        return result.output
+
+    try:
+        push = ("push", release, "--to", portal.url)
+        assert "CKAN_API_TOKEN" in run(*push)  # no token at all
+        assert "令牌文件" in run(*push, "--token-file", str(token))  # no such file
+        token.write_text("\n", "utf-8")
+        assert "是空的" in run(*push, "--token-file", str(token))
+        assert "创建" in run(*push, code=0, env=TOKEN)
+        assert "没有任何改动" in run(*push, code=0, env=TOKEN)
+        portal.datasets["changzhi-stats"]["title"] = "another title"  # metadata to patch
+        assert "已更新元数据" in run(*push, code=0, env=TOKEN)
+        resource = portal.datasets["changzhi-stats"]["resources"][0]
+        resource["hash"], kept = "sha256:" + "0" * 64, resource["hash"]
+        assert "校验和" in run(*push, env=TOKEN)
+        resource["hash"] = kept
+        portal.fail["datastore_create"] = 1  # the second table fails half-way
+        assert "部分记录" in run(*push, "--datastore", env=TOKEN)
+        portal.fail.clear()
+        assert "已载入 DataStore 表" in run(*push, "--datastore", code=0, env=TOKEN)
+        portal.datasets.clear()
+        assert "拒绝了执行" in run(*push, env="wrong")  # a bad token
+        portal.datasets["changzhi-stats"] = {
+            "id": "x", "name": "changzhi-stats", "private": True, "resources": []
+        }  # fmt: skip
+        assert "看不到" in run(*push, env="wrong")
+        portal.datasets["changzhi-stats"] |= {"private": False, "state": "deleted"}
+        assert "已删除" in run(*push, env=TOKEN)
+        portal.datasets.clear()
+        portal.act = lambda action, data, upload, act=portal.act: (  # someone else's name
+            (404, {"success": False, "error": {"__type": "Not Found Error"}})
+            if action == "package_show"
+            else act(action, data, upload)
+        )
+        portal.datasets["changzhi-stats"] = {"id": "y", "name": "changzhi-stats", "resources": []}
+        assert "拒绝了 package_create" in run(*push, env=TOKEN)
+        assert "无法连接" in run("push", release, "--to", unreachable, env=TOKEN)
+        damaged = tmp_path / "damaged"
+        shutil.copytree(release, damaged)
+        descriptor = json.loads((damaged / "datapackage.json").read_text("utf-8"))
+        (damaged / "datapackage.json").write_text(json.dumps({**descriptor, "title": "x"}))
+        assert "不是完好的发布版本" in run("push", str(damaged), "--to", portal.url, env=TOKEN)
+        assert "不是门户网址" in run("publish", "--out", str(out), "--to", "ftp://x", env=TOKEN)
+        stays = run("publish", "--out", str(tmp_path / "more"), "--to", unreachable, env=TOKEN)
+        assert "仍已发布在" in stays and "无法连接" in stays
+    finally:
+        portal.close()
+    portals = ("name: That URL is already in use.", "message: the disk is full")
+    for text in said:
+        for words in portals:
+            text = text.replace(words, " ")
+        text = re.sub(r"\b[0-9a-f]{64}\b", " ", text)  # a checksum
+        paths = re.sub(r"[\w.:-]*/[\w./:-]*", " ", text, flags=re.ASCII)  # paths and URLs
+        assert english_words(paths) == [], text
+
+
+def test_every_cli_message_is_used() -> None:
+    """A text nothing says is dead weight to translate (``help.init.from`` was one)."""
+    source = Path(cz.__file__).parent
+    code = "".join(
+        p.read_text("utf-8") for p in source.rglob("*.py") if p.name != "cli_messages.py"
+    )
+    built = ("help.limit.",)  # keys made in code: 'help.limit.' + name
+    # superseded by html_report.written (the `-o FILE` verdict); left for the lead to remove
+    waiting = {"report-written"}
+    unused = [
+        k
+        for k in MESSAGES
+        if f'"{k}"' not in code and f"'{k}'" not in code and not k.startswith(built)
+    ]
+    assert set(unused) == waiting

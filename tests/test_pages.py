@@ -235,6 +235,22 @@ def test_the_chart_is_plain_svg() -> None:
     assert releasepage._chart_of([*two, {"period": "2022", "value": "x"}]) == ""  # not numbers
 
 
+def test_an_init_made_package_shows_topic_names_from_its_topics_table(tmp_path: Path) -> None:
+    """Issue 14: a city's page names its topics from data/topics.csv, not codes alone."""
+    from test_init import city_observations, fill, init
+
+    city = tmp_path / "city"
+    observations = city_observations(tmp_path, "140500")  # Jincheng
+    assert init(str(city), "--from", str(observations), "--region", "140500").exit_code == 0
+    topics = read_rows(city / "data" / "topics.csv")
+    write_rows(city / "data" / "topics.csv", [*topics, ["coal", "煤炭", "Coal"]])
+    fill(city, topic="coal")
+    cz.publish(city, out=tmp_path / "releases")
+    page = next((tmp_path / "releases").glob("*/index.html")).read_text("utf-8")
+    assert '<h3 id="topic-coal">煤炭 <code>coal</code></h3>' in page
+    assert '<option value="coal">煤炭 coal</option>' in page
+
+
 # --- the HTML report -------------------------------------------------------------------------
 
 

@@ -420,7 +420,7 @@ def publish(
             ),
             said,
         )
-        _echo(pushed.to_text(), err=fmt == "json", lang=said)
+        _echo(pushed.to_text(said), err=fmt == "json", lang=said)
 
 
 @main.command(help=_h("help.diff"))
@@ -587,7 +587,7 @@ def extract(
 
 @main.command(help=_h("help.push"))
 @click.argument("release", type=click.Path(file_okay=False))
-@click.option("--to", "url", required=True, help=_h("help.push.to"))
+@click.option("--to", "url", required=True, metavar="URL", help=_h("help.push.to"))
 @click.option("--token-file", type=click.Path(dir_okay=False), help=_h("help.push.token_file"))
 @click.option("--owner-org", help=_h("help.push.owner_org"))
 @click.option("--name", help=_h("help.push.name"))
@@ -613,7 +613,7 @@ def push(
         ),
         said,
     )
-    _echo(result.to_text(), lang=said)
+    _echo(result.to_text(said), lang=said)
 
 
 if __name__ == "__main__":

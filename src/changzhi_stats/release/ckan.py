@@ -48,6 +48,7 @@ from changzhi_stats.errors import CzStatsError
 from changzhi_stats.package.files import read_json
 from changzhi_stats.release import dcat
 from changzhi_stats.release.verify import verify
+from changzhi_stats.report.cli_messages import message
 
 TOKEN_ENV = "CKAN_API_TOKEN"
 MAX_RESPONSE = 50_000_000  # bytes of one API answer read at most
@@ -107,15 +108,25 @@ class PushResult:
     def changed(self) -> bool:
         return self.created or bool(self.patched or self.added or self.tables)
 
-    def to_text(self) -> str:
+    def to_text(self, lang: str = "en") -> str:
+        """What the push did, in ``lang`` (``"en"`` or ``"zh"``)."""
+        said = {"dataset": self.dataset, "version": self.version, "url": self.url}
         if not self.changed:
-            return f"{self.dataset} {self.version}: already on {self.url}; nothing changed"
-        what = "created" if self.created else "updated"
+            return message("push.unchanged", lang, **said)
+
+        def names(items: list[str]) -> str:  # field and table names: codes, quoted in Chinese
+            return "、".join(f"`{i}`" for i in items) if lang == "zh" else ", ".join(items)
+
         return (
-            f"{self.dataset} {self.version}: {what} on {self.url}; "
-            f"{len(self.added)} file(s) uploaded, {len(self.unchanged)} already there"
-            + (f"; metadata patched: {', '.join(self.patched)}" if self.patched else "")
-            + (f"; DataStore tables loaded: {', '.join(self.tables)}" if self.tables else "")
+            message(
+                "push.created" if self.created else "push.updated",
+                lang,
+                added=len(self.added),
+                unchanged=len(self.unchanged),
+                **said,
+            )
+            + (message("push.patched", lang, fields=names(self.patched)) if self.patched else "")
+            + (message("push.tables", lang, tables=names(self.tables)) if self.tables else "")
         )
 
 
@@ -130,8 +141,11 @@ def read_token(token_file: str | os.PathLike | None = None, *, url: str | None =
     if token_file is not None:
         try:
             token = Path(token_file).read_text("utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise PushFailed(f"cannot read the token file {token_file}: {exc}") from None
+        except OSError as exc:
+            why = exc.strerror or exc
+            raise PushFailed(f"{token_file}: cannot read the token file: {why}") from None
+        except UnicodeDecodeError:
+            raise PushFailed(f"{token_file}: cannot read the token file: not UTF-8 text") from None
         if not token:
             raise PushFailed(f"the token file {token_file} is empty")
         return token

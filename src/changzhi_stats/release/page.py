@@ -211,14 +211,40 @@ def _records(loaded: Loaded | None, key: str) -> dict[str, dict]:
     return {r[key]: r for r in loaded.frame.select(names).iter_rows(named=True) if r[key]}
 
 
-def _topics(indicators: Loaded | None) -> dict[str, str]:
-    """Topic names from the ``topic`` field's description: ``new (新), chain (长)``."""
+def _topics(lookups: dict[str, Loaded]) -> dict[str, str]:
+    """Topic names: from the topics table ``indicators.topic`` is a foreign key to (a package
+    made by ``cz-stats init``), else from the ``topic`` field's description (``new (新)``)."""
+    indicators = lookups.get("indicators")
     if indicators is None:
         return {}
+    named = _topic_table(indicators.schema, lookups)
+    if named:
+        return named
     for spec in indicators.schema.get("fields") or []:
         if isinstance(spec, dict) and spec.get("name") == "topic":
             found = re.findall(r"(\w+) \(([^)]+)\)", str(spec.get("description") or ""))
             return {code: name for code, name in found}
+    return {}
+
+
+def _topic_table(schema: dict, lookups: dict[str, Loaded]) -> dict[str, str]:
+    """``{code: name_zh}`` of the table the ``topic`` field is a foreign key to, if any."""
+    keys = schema.get("foreignKeys")
+    for key in keys if isinstance(keys, list) else []:
+        reference = key.get("reference") if isinstance(key, dict) else None
+        if not isinstance(reference, dict) or key.get("fields") not in ("topic", ["topic"]):
+            continue
+        target = reference.get("resource")
+        column = reference.get("fields")
+        column = column[0] if isinstance(column, list) and len(column) == 1 else column
+        if not isinstance(target, str) or not isinstance(column, str):
+            continue
+        records = _records(lookups.get(target), column)
+        names = {
+            str(code): str(r.get("name_zh") or r.get("name_en") or "")
+            for code, r in records.items()
+        }
+        return {code: name for code, name in names.items() if name}
     return {}
 
 
@@ -242,7 +268,7 @@ class _Context:
         self.indicators = _records(lookups.get("indicators"), "indicator_id")
         self.units = _records(lookups.get("units"), "unit")
         self.regions = _records(lookups.get("regions"), "region_code")
-        self.topics = _topics(lookups.get("indicators"))
+        self.topics = _topics(lookups)
         self.order = {code: i for i, code in enumerate(self.indicators)}
         self.region_order = {code: i for i, code in enumerate(self.regions)}
 

@@ -122,18 +122,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "退出码 0 完好，1 被改动或不完整（列出每个文件和问题），2 根本不是版本文件夹。",
     ),
     "help.init": (
-        "Scaffold a new package in FOLDER from an observations CSV or workbook.\n\n"
+        "Scaffold a new city's package in FOLDER from an observations CSV or workbook (--from); "
+        "without --from, the observations are a template workbook to fill in.\n\n"
         "Writes the descriptor with the model's schemas, the observations, code lists with the "
-        "codes the data uses (the other columns to fill in), the regions, and a README saying "
-        "what to fill. Exit 0 written, 1 refused (FOLDER not empty, observations unreadable).",
-        "根据观测值 CSV 或工作簿，在 FOLDER 中生成一个新数据包。\n\n"
-        "写出带模型表结构的描述文件、观测值、含数据所用代码的代码表（其余各列待填）、地区表，"
-        "以及说明要填什么的 README。退出码 0 已写出，1 拒绝（FOLDER 不是空的、观测值无法读取）。",
-    ),
-    "help.init.from": (
-        "The observations to start from: CSV UTF-8, or .xlsx (its first sheet), with the "
-        "model's columns.",
-        "作为起点的观测值：UTF-8 编码的 CSV，或 .xlsx（第一个工作表），列与模型一致。",
+        "codes the data uses (the other columns to fill in), the city's regions from GB/T 2260, "
+        "a list of topics to edit, and a README saying what to fill.\n\n"
+        "Exit 0 written, 1 refused (FOLDER not empty, observations unreadable).",
+        "在 FOLDER 中为一个新城市生成数据包：以观测值 CSV 或工作簿（--from）为起点；"
+        "不给 --from 时，观测值表是一个待填写的模板工作簿。\n\n"
+        "写出带模型表结构的描述文件、观测值、含数据所用代码的代码表（其余各列待填）、"
+        "取自 GB/T 2260 的本市地区表、一份可修改的主题表，以及说明要填什么的 README。\n\n"
+        "退出码 0 已写出，1 拒绝（FOLDER 不是空的、观测值无法读取）。",
     ),
     "help.init.region": (
         "GB/T 2260 code of the city, e.g. 140400.",
@@ -156,9 +155,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "command line. Exit 0 pushed (or already there), 2 not pushed (the message says what "
         "was left).",
         "把发布文件夹 RELEASE 推送到位于 URL 的 CKAN 门户：每个系列一个数据集，其文件作为名为"
-        " VERSION/PATH 的资源上传，附格式、sha256 和大小。\n\n"
-        "再次推送同一发布不会改变任何内容。令牌从不在命令行中给出。退出码 0 已推送（或已存在），"
-        "2 未推送（消息说明留下了什么）。",
+        " VERSION/PATH 的资源上传，并附上格式、sha256 和大小。\n\n"
+        "同一发布版本再推送一次不会改变任何内容。API 令牌不从命令行读取（用环境变量 "
+        "CKAN_API_TOKEN 或 --token-file）。退出码 0 已推送（或门户上已有），2 未推送"
+        "（消息会说明门户上已做了哪些改动）。",
     ),
     "help.push.to": (
         "The CKAN portal, e.g. https://data.example.org.",
@@ -329,6 +329,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "地区 {region} 不在 cz-stats 自带的 GB/T 2260 行政区划表（{table}）中；"
         "`data/regions.csv` 中它只有代码：请填写 `name_zh`、`name_en`、`level`、`parent_code`",
     ),
+    # --- push (a release into a CKAN portal) ----------------------------------------------
+    "push.unchanged": (
+        "{dataset} {version}: already on {url}; nothing changed",
+        "{dataset} {version}：已在 {url} 上；没有任何改动",
+    ),
+    "push.created": (
+        "{dataset} {version}: created on {url}; {added} file(s) uploaded, {unchanged} already "
+        "there",
+        "{dataset} {version}：已在 {url} 上创建；上传了 {added} 个文件，{unchanged} 个已在门户上",
+    ),
+    "push.updated": (
+        "{dataset} {version}: updated on {url}; {added} file(s) uploaded, {unchanged} already "
+        "there",
+        "{dataset} {version}：已在 {url} 上更新；上传了 {added} 个文件，{unchanged} 个已在门户上",
+    ),
+    "push.patched": ("; metadata patched: {fields}", "；已更新元数据：{fields}"),
+    "push.tables": ("; DataStore tables loaded: {tables}", "；已载入 DataStore 表：{tables}"),
 }
 
 

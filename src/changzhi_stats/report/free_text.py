@@ -313,3 +313,122 @@ def params_zh(params: Mapping[str, object]) -> dict[str, object]:
         key: to_zh(value) if key in FREE and isinstance(value, str) else value
         for key, value in params.items()
     }
+
+
+# --- cz-stats push (a release into a CKAN portal; release/ckan.py) ----------------------------
+
+
+class _Each(str):
+    """A template whose every group is itself translated (clause by clause) when filled in."""
+
+    def format(self, *args: object, **groups: object) -> str:
+        said = {k: error_zh(v) if isinstance(v, str) else v for k, v in groups.items()}
+        return str.format(self, *args, **said)
+
+
+# ``(?<![\s\S])``: the clause starts here, so no leading "<path>: " is split off before it
+_START = r"(?<![\s\S])"
+ERRORS += [
+    # a push that failed half-way: "<why> (so far: <done>; ...; pushing again finishes the job)"
+    (
+        re.compile(_START + r"(?P<before>.+) \(so far: (?P<done>.+)"),
+        _Each("{before}（到目前为止：{done}"),
+    ),
+    (re.compile(r"pushing again finishes the job\)"), "再推送一次即可完成）"),
+    (
+        re.compile(_START + r"(?P<before>[\s\S]+)\nThe release stays published in (?P<folder>.+)"),
+        _Each("{before}\n该版本仍已发布在 {folder}"),
+    ),
+    (re.compile(r"to push it again: (?P<command>.+)"), "再次推送：`{command}`"),
+    (re.compile(r"nothing changed on the portal"), "门户上没有任何改动"),
+    (re.compile(r"dataset (?P<slug>\S+) created"), "已创建数据集 {slug}"),
+    (re.compile(r"metadata patched \((?P<fields>[^)]*)\)"), "已更新元数据（`{fields}`）"),
+    (re.compile(r"(?P<count>[\d,]+) file\(s\) uploaded"), "已上传 {count} 个文件"),
+    (
+        re.compile(r"DataStore tables loaded \((?P<tables>[^)]*)\)"),
+        "已载入 DataStore 表（`{tables}`）",
+    ),
+    (
+        re.compile(r"the DataStore table (?P<table>\S+) holds part of the records of (?P<v>\S+)"),
+        "DataStore 表 `{table}` 只载入了 {v} 的部分记录",
+    ),
+    # refusals
+    (
+        re.compile(r"not a portal URL \(http or https\): (?P<url>.+)"),
+        "不是门户网址（须以 `http` 或 `https` 开头）：{url}",
+    ),
+    (re.compile(r"the token file (?P<path>.+) is empty"), "令牌文件 {path} 是空的"),
+    (re.compile(r"not UTF-8 text"), "不是 UTF-8 文本"),
+    (
+        re.compile(r"no API token: set (?P<env>\S+) or give --token-file"),
+        "没有 API 令牌：请设置环境变量 {env}，或用 --token-file 给出令牌文件",
+    ),
+    (re.compile(r"cannot reach (?P<url>\S+): (?P<why>.+)"), "无法连接 {url}：{why}"),
+    (
+        re.compile(
+            r"(?P<url>\S+) did not answer as a CKAN API \((?P<action>\S+): HTTP (?P<n>\d+)\)"
+        ),
+        "{url} 的回答不是 CKAN API 的回答（{action}：HTTP {n}）",
+    ),
+    (
+        re.compile(
+            r"(?P<url>\S+) refused the API token for (?P<action>\S+) \((?P<kind>[^)]+)\): check "
+            r"(?P<env>\S+) or --token-file, and that the user may edit the dataset"
+        ),
+        "{url} 拒绝了执行 {action} 的 API 令牌（`{kind}`）：请检查 {env} 或 --token-file，"
+        "并确认该用户有权编辑这个数据集",
+    ),
+    (
+        re.compile(r"(?P<url>\S+) refused (?P<action>\S+) \((?P<kind>[^)]+)\): (?P<why>.+)"),
+        "{url} 拒绝了 {action}（`{kind}`）：{why}",
+    ),
+    (re.compile(r"no reason given"), "未说明原因"),
+    (re.compile(r"batch must be at least 1, not (?P<n>\S+)"), "batch 至少为 1，不能是 {n}"),
+    (re.compile(r"(?P<folder>.+) is not an intact release"), "{folder} 不是完好的发布版本"),
+    (re.compile(r"run `(?P<command>[^`]+)`"), "请运行 `{command}`"),
+    (re.compile(r"(?P<path>.+) is not a descriptor"), "{path} 不是数据包描述文件"),
+    (
+        re.compile(
+            r"the name (?P<slug>\S+) is taken on (?P<url>\S+) by a dataset this API token may not "
+            r"see \(a private dataset of another organization\)"
+        ),
+        "名称 {slug} 在 {url} 上已被一个此 API 令牌看不到的数据集（另一个组织的私有数据集）占用",
+    ),
+    (
+        re.compile(r"push under another --name, or with the token of a user who may edit it"),
+        "请换一个 --name 推送，或用有权编辑它的用户的令牌推送",
+    ),
+    (
+        re.compile(r"the name (?P<slug>\S+) is taken on (?P<url>\S+) by a deleted dataset"),
+        "名称 {slug} 在 {url} 上已被一个已删除的数据集占用",
+    ),
+    (
+        re.compile(r"purge it there \(dataset_purge\) or push under another --name"),
+        "请在门户上彻底清除它（`dataset_purge`），或换一个 --name 推送",
+    ),
+    (
+        re.compile(r"(?P<url>\S+) answered (?P<action>\S+) without a dataset"),
+        "{url} 对 {action} 的回答中没有数据集",
+    ),
+    (
+        re.compile(r"(?P<url>\S+) answered (?P<action>\S+) without a resource"),
+        "{url} 对 {action} 的回答中没有资源",
+    ),
+    (
+        re.compile(r"(?P<url>\S+) holds (?P<name>\S+) with another checksum"),
+        "{url} 上的 {name} 校验和与本版本不同",
+    ),
+    (
+        re.compile(r"a release is immutable, so it was left as it is"),
+        "发布版本不可更改，因此门户上的文件保持原样",
+    ),
+    # why a portal could not be reached (the socket's words, once [Errno n] is gone)
+    (re.compile(r"Connection refused"), "连接被拒绝"),
+    (re.compile(r"timed out"), "连接超时"),
+    (re.compile(r"Name or service not known"), "找不到这个主机名"),
+    (re.compile(r"Temporary failure in name resolution"), "域名解析暂时失败"),
+    (re.compile(r"Network is unreachable"), "网络不可达"),
+    (re.compile(r"No route to host"), "无法路由到主机"),
+    (re.compile(r"Connection reset by peer"), "连接被对方重置"),
+]
+WHAT_ZH["the token file"] = "令牌文件"
