@@ -51,15 +51,8 @@ class Tables:
         found = self._keys.get((resource, fields))
         if found is None:
             frame = self.frames[resource]
-            specs = specs or tuple({} for _ in fields)
-            present = set(frame.columns)
-            cells = [
-                _cell(n, _as_read(s, frame.schema[typed_name(n)]))
-                if typed_name(n) in present
-                else _cell(n, {}, with_typed=False)
-                for n, s in zip(fields, specs, strict=True)
-            ]
-            nan = pl.any_horizontal([(c == NAN_KEY).fill_null(False) for c in cells])
+            cells = self.cells(resource, fields, specs)
+            nan = pl.any_horizontal([c.is_nan() for c in cells])
             found = (
                 frame.filter(~nan)
                 .select(key_of(cells).alias("k"))
@@ -69,6 +62,19 @@ class Tables:
             )
             self._keys[(resource, fields)] = found
         return found
+
+    def cells(
+        self, resource: str, fields: tuple[str, ...], specs: tuple[Mapping, ...] | None = None
+    ) -> list[KeyCell]:
+        """The key cells of ``fields`` in ``resource`` (their classes of value: tags)."""
+        frame = self.frames[resource]
+        specs = specs or tuple({} for _ in fields)
+        return [
+            _cell(n, _as_read(s, frame.schema[typed_name(n)]))
+            if typed_name(n) in frame.columns
+            else _cell(n, {}, with_typed=False)
+            for n, s in zip(fields, specs, strict=True)
+        ]
 
 
 NO_TABLES = Tables()
@@ -199,7 +205,10 @@ def _foreign_key(
     """Keys compared by typed value, as frictionless-py compares them (:func:`key_of`)."""
     allowed = tables.keys(resource, fields, target_specs)
     specs = specs or tuple({} for _ in names)
-    key = key_of([_cell(n, s) for n, s in zip(names, specs, strict=True)])
+    cells = [_cell(n, s) for n, s in zip(names, specs, strict=True)]
+    if len(cells) == 1 and cells[0].tag != tables.cells(resource, fields, target_specs)[0].tag:
+        return Failure(cells[0].text.is_not_null())  # a value of one class equals none of another
+    key = key_of(cells)
     # a key whose cells have no typed value at all (empty, missing, type-error) is not checked
     return Failure(key.is_not_null() & ~key.is_in(allowed.implode()))
 
@@ -212,28 +221,38 @@ CLASS_TAGS = {
     "date": "d", "datetime": "t", "time": "h", "yearmonth": "m", "duration": "p",
     "geopoint": "g", "geojson": "o", "object": "o", "array": "a",
 }  # fmt: skip
+FREE_TEXT = {"s", "g", "o", "a"}  # classes whose text may hold any character (U+001F too)
 TYPED_NOT_TEXT = {"integer", "number", "boolean", "year", "date", "datetime", "time"}
-NAN_KEY = "n:nan"  # NaN equals nothing, not even itself
-NO_VALUE = "-"  # a cell without a typed value, within a key of several fields (no ":")
+NAN = "nan"  # a number's text for NaN, which equals nothing, not even itself
 
 
-def _cell(name: str, spec: Mapping, with_typed: bool = True) -> pl.Expr:
-    """The key text of field ``name`` (typed value tagged by class), null where it has none."""
+@dataclass(frozen=True)
+class KeyCell:
+    """One field of a key: its class of value and its value as text (null: no value)."""
+
+    tag: str
+    text: pl.Expr
+
+    def is_nan(self) -> pl.Expr:
+        return (self.text == NAN).fill_null(False) if self.tag == "n" else pl.lit(False)
+
+
+def _cell(name: str, spec: Mapping, with_typed: bool = True) -> KeyCell:
+    """Field ``name`` as a key cell: its typed value's class and text."""
     if not with_typed:
-        return pl.concat_str([pl.lit("s:"), raw(name)])
+        return KeyCell("s", raw(name))
     kind = spec.get("type") or "string"
     value = typed(name)
     if kind == "boolean":
-        return pl.when(value).then(pl.lit("n:1")).when(~value).then(pl.lit("n:0"))
+        return KeyCell("n", pl.when(value).then(pl.lit("1")).when(~value).then(pl.lit("0")))
     if kind in ("integer", "year"):
-        return pl.concat_str([pl.lit("n:"), value.cast(pl.String)])
+        return KeyCell("n", value.cast(pl.String))
     if kind == "number":
         text = _number_text(dict(spec), raw(name))
-        return pl.when(value.is_not_null()).then(
-            text.map_batches(_decimal_keys, return_dtype=pl.String)
-        )
+        numbers = text.map_batches(_decimal_keys, return_dtype=pl.String)
+        return KeyCell("n", pl.when(value.is_not_null()).then(numbers))
     tag = CLASS_TAGS.get(kind, "s") if isinstance(kind, str) else "s"
-    return pl.concat_str([pl.lit(f"{tag}:"), value.cast(pl.String)])
+    return KeyCell(tag, value.cast(pl.String))
 
 
 def _as_read(spec: Mapping, dtype: pl.DataType) -> Mapping:
@@ -244,17 +263,24 @@ def _as_read(spec: Mapping, dtype: pl.DataType) -> Mapping:
     return spec
 
 
-def key_of(cells: list[pl.Expr]) -> pl.Expr:
-    """One text per row for a key of ``cells`` (from :func:`_cell`); null when no cell has a
-    value. A key of several fields keeps the cells without a value (frictionless compares the
-    tuple ``(1, None)``), and prefixes each cell with its length, so no text can fake a join."""
+def key_of(cells: list[KeyCell]) -> pl.Expr:
+    """One text per row for a key of ``cells``; null when no cell has a value. The text of a
+    one-field key is its cell's, untagged: the classes of the two sides are compared first.
+
+    A key of several fields keeps the cells without a value (frictionless compares the tuple
+    ``(1, None)``: its text is the tag alone). Cells are joined by U+001F, and a text that may
+    hold one is prefixed by its length, so no text can fake a join.
+    """
     if len(cells) == 1:
-        return cells[0]
-    parts = [c.fill_null(NO_VALUE) for c in cells]
-    joined = pl.concat_str(
-        [pl.concat_str([p.str.len_chars().cast(pl.String), pl.lit(":"), p]) for p in parts]
-    )
-    return pl.when(pl.any_horizontal([c.is_not_null() for c in cells])).then(joined)
+        return cells[0].text  # the class is compared before (foreign-key builder)
+    parts: list[pl.Expr] = []
+    for i, cell in enumerate(cells):
+        parts.append(pl.lit(f"\x1f{cell.tag}:" if i else f"{cell.tag}:"))
+        if cell.tag in FREE_TEXT:
+            parts += [cell.text.str.len_bytes().cast(pl.String), pl.lit(":")]
+        parts.append(cell.text)
+    joined = pl.concat_str(parts, ignore_nulls=True)
+    return pl.when(pl.any_horizontal([c.text.is_not_null() for c in cells])).then(joined)
 
 
 def _decimal_keys(texts: pl.Series) -> pl.Series:
@@ -266,25 +292,25 @@ def _decimal_keys(texts: pl.Series) -> pl.Series:
 
 def _decimal_key(text: str) -> str | None:
     """A number's key text, exact as Python's Decimal compares: ``1.0``, ``1``, ``1e0`` and
-    ``10e-1`` are all ``n:1`` (as an integer 1 or a boolean true is)."""
+    ``10e-1`` are all ``1`` (as an integer 1 or a boolean true is)."""
     try:
         number = Decimal(text)
     except InvalidOperation:
         return None
     if number.is_nan():
-        return NAN_KEY
+        return NAN
     if number.is_infinite():
-        return "n:-inf" if number < 0 else "n:inf"
+        return "-inf" if number < 0 else "inf"
     sign, digit_tuple, exponent = number.as_tuple()
     digits = "".join(map(str, digit_tuple)).lstrip("0")
     if not digits:
-        return "n:0"  # -0 == 0
+        return "0"  # -0 == 0
     significant = digits.rstrip("0")
     exponent = int(exponent) + len(digits) - len(significant)
     minus = "-" if sign else ""
     if 0 <= exponent and len(significant) + exponent <= 40:  # an integer: as integers are
-        return f"n:{minus}{significant}{'0' * exponent}"
-    return f"n:{minus}{significant}e{exponent}"
+        return f"{minus}{significant}{'0' * exponent}"
+    return f"{minus}{significant}e{exponent}"
 
 
 @builder("formula-injection", per_value=True)
