@@ -215,7 +215,7 @@ def _foreign_key(
 
 # A key cell as frictionless-py holds it is a Python value, and its lookup is a set of tuples:
 # True == 1 == Decimal("1.0") == 1.0, but "1" != 1 and date(2020, 1, 1) != datetime(2020, 1, 1).
-# Each cell is written as text tagged by its class of value, so equal keys have equal text.
+# Each cell is its class of value (a tag) and a text, so equal keys have equal class and text.
 # integer, number, boolean and year are numbers ("n"); string, any and the rest are text ("s")
 CLASS_TAGS = {
     "date": "d", "datetime": "t", "time": "h", "yearmonth": "m", "duration": "p",
