@@ -605,6 +605,20 @@ def _missing_cells(table: _Table, frame: pl.DataFrame, findings: Findings) -> di
     return absent
 
 
+def _specs(schema: dict, names: tuple[str, ...]) -> tuple[dict, ...]:
+    """The Table Schema spec of each of ``names`` (the first field so named; {}: text)."""
+    specs = {}
+    for spec in reversed(fields_of(schema)):
+        specs[spec.get("name")] = spec
+    return tuple(specs.get(name, {}) for name in names)
+
+
+def _typed_specs(table: _Table, names: tuple[str, ...]) -> tuple[dict, ...]:
+    """The spec of each of ``names`` as read ({}: read as text only, its type unreadable)."""
+    read = {r.args["name"]: r.args["spec"] for r in table.plan.rules if r.kind == "type"}
+    return tuple(read.get(name, {}) for name in names)
+
+
 def _foreign_key_rules(table: _Table, tables: dict[str, Loaded], findings: Findings) -> list[Rule]:
     rules: list[Rule] = []
     for fk in _foreign_keys(table.resource.schema):
@@ -639,7 +653,14 @@ def _foreign_key_rules(table: _Table, tables: dict[str, Loaded], findings: Findi
                 "foreign-key",
                 ",".join(names),
                 "foreign-key",
-                {"names": names, "resource": target_name, "fields": target_fields},
+                {
+                    "names": names,
+                    "resource": target_name,
+                    "fields": target_fields,
+                    # keys compare by typed value, as frictionless-py's do: the types decide
+                    "specs": _typed_specs(table, names),
+                    "target_specs": _specs(target.schema, target_fields),
+                },
                 {"target": shown_target},
             )
         )

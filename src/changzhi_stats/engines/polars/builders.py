@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import partial
 
 import polars as pl
 import polars.selectors as cs
 
-from changzhi_stats.engines.polars.fieldtypes import NUMBER, explain
+from changzhi_stats.engines.polars.fieldtypes import NUMBER, _number_text, explain
 from changzhi_stats.rules.core import Rule, absent_name, typed_name
 from changzhi_stats.sources.text import ROW
 
@@ -38,22 +39,42 @@ class Tables:
         self.frames = dict(frames or {})
         self._keys: dict[tuple[str, tuple[str, ...]], pl.Series] = {}
 
-    def keys(self, resource: str, fields: tuple[str, ...]) -> pl.Series:
-        """The distinct values of ``fields`` in ``resource`` (joined by U+001F), as text.
+    def keys(
+        self, resource: str, fields: tuple[str, ...], specs: tuple[Mapping, ...] | None = None
+    ) -> pl.Series:
+        """The distinct keys of ``fields`` in ``resource`` (:func:`key_of`), as text.
 
-        A referenced cell that is not of its field's type (a type-error there) is no key value,
-        as in frictionless-py: only the text of well-typed cells is allowed.
+        As in frictionless-py's lookup: a row whose key cells are all without a typed value
+        (empty, a missing value, a type-error) gives no key; a key holding NaN matches nothing.
+        ``specs``: the fields' Table Schema specs (None: compared as text).
         """
         found = self._keys.get((resource, fields))
         if found is None:
             frame = self.frames[resource]
-            columns = [raw(n) for n in fields]
-            joined = columns[0] if len(columns) == 1 else pl.concat_str(columns, separator="\x1f")
-            typed_keys = [typed(n) for n in fields if typed_name(n) in frame.columns]
-            candidates = frame.filter(*[k.is_not_null() for k in typed_keys])
-            found = candidates.select(joined.alias("k")).drop_nulls().unique().to_series()
+            cells = self.cells(resource, fields, specs)
+            nan = pl.any_horizontal([c.is_nan() for c in cells])
+            found = (
+                frame.filter(~nan)
+                .select(key_of(cells).alias("k"))
+                .drop_nulls()
+                .unique()
+                .to_series()
+            )
             self._keys[(resource, fields)] = found
         return found
+
+    def cells(
+        self, resource: str, fields: tuple[str, ...], specs: tuple[Mapping, ...] | None = None
+    ) -> list[KeyCell]:
+        """The key cells of ``fields`` in ``resource`` (their classes of value: tags)."""
+        frame = self.frames[resource]
+        specs = specs or tuple({} for _ in fields)
+        return [
+            _cell(n, _as_read(s, frame.schema[typed_name(n)]))
+            if typed_name(n) in frame.columns
+            else _cell(n, {}, with_typed=False)
+            for n, s in zip(fields, specs, strict=True)
+        ]
 
 
 NO_TABLES = Tables()
@@ -174,14 +195,122 @@ def _length(name: str, op: str, bound: int) -> Failure:
 
 @builder("foreign-key", per_value=True, tables=True)
 def _foreign_key(
-    names: tuple[str, ...], resource: str, fields: tuple[str, ...], tables: Tables
+    names: tuple[str, ...],
+    resource: str,
+    fields: tuple[str, ...],
+    tables: Tables,
+    specs: tuple[Mapping, ...] | None = None,
+    target_specs: tuple[Mapping, ...] | None = None,
 ) -> Failure:
-    allowed = tables.keys(resource, fields)
-    keys = [raw(n) for n in names]
-    # an empty cell, or one that is not of its type (a type-error), is no key: not checked
-    complete = pl.all_horizontal([typed(n).is_not_null() for n in names])
-    key = keys[0] if len(keys) == 1 else pl.concat_str(keys, separator="\x1f")
-    return Failure(complete & ~key.is_in(allowed.implode()))
+    """Keys compared by typed value, as frictionless-py compares them (:func:`key_of`)."""
+    allowed = tables.keys(resource, fields, target_specs)
+    specs = specs or tuple({} for _ in names)
+    cells = [_cell(n, s) for n, s in zip(names, specs, strict=True)]
+    if len(cells) == 1 and cells[0].tag != tables.cells(resource, fields, target_specs)[0].tag:
+        return Failure(cells[0].text.is_not_null())  # a value of one class equals none of another
+    key = key_of(cells)
+    # a key whose cells have no typed value at all (empty, missing, type-error) is not checked
+    return Failure(key.is_not_null() & ~key.is_in(allowed.implode()))
+
+
+# A key cell as frictionless-py holds it is a Python value, and its lookup is a set of tuples:
+# True == 1 == Decimal("1.0") == 1.0, but "1" != 1 and date(2020, 1, 1) != datetime(2020, 1, 1).
+# Each cell is its class of value (a tag) and a text, so equal keys have equal class and text.
+# integer, number, boolean and year are numbers ("n"); string, any and the rest are text ("s")
+CLASS_TAGS = {
+    "date": "d", "datetime": "t", "time": "h", "yearmonth": "m", "duration": "p",
+    "geopoint": "g", "geojson": "o", "object": "o", "array": "a",
+}  # fmt: skip
+FREE_TEXT = {"s", "g", "o", "a"}  # classes whose text may hold any character (U+001F too)
+TYPED_NOT_TEXT = {"integer", "number", "boolean", "year", "date", "datetime", "time"}
+NAN = "nan"  # a number's text for NaN, which equals nothing, not even itself
+
+
+@dataclass(frozen=True)
+class KeyCell:
+    """One field of a key: its class of value and its value as text (null: no value)."""
+
+    tag: str
+    text: pl.Expr
+
+    def is_nan(self) -> pl.Expr:
+        return (self.text == NAN).fill_null(False) if self.tag == "n" else pl.lit(False)
+
+
+def _cell(name: str, spec: Mapping, with_typed: bool = True) -> KeyCell:
+    """Field ``name`` as a key cell: its typed value's class and text."""
+    if not with_typed:
+        return KeyCell("s", raw(name))
+    kind = spec.get("type") or "string"
+    value = typed(name)
+    if kind == "boolean":
+        return KeyCell("n", pl.when(value).then(pl.lit("1")).when(~value).then(pl.lit("0")))
+    if kind in ("integer", "year"):
+        return KeyCell("n", value.cast(pl.String))
+    if kind == "number":
+        text = _number_text(dict(spec), raw(name))
+        numbers = text.map_batches(_decimal_keys, return_dtype=pl.String)
+        return KeyCell("n", pl.when(value.is_not_null()).then(numbers))
+    tag = CLASS_TAGS.get(kind, "s") if isinstance(kind, str) else "s"
+    return KeyCell(tag, value.cast(pl.String))
+
+
+def _as_read(spec: Mapping, dtype: pl.DataType) -> Mapping:
+    """``spec``, or text where the field was read as text only (its type unreadable: a
+    schema-error), so its typed column holds the raw text."""
+    if dtype == pl.String and spec.get("type") in TYPED_NOT_TEXT:
+        return {}
+    return spec
+
+
+def key_of(cells: list[KeyCell]) -> pl.Expr:
+    """One text per row for a key of ``cells``; null when no cell has a value. The text of a
+    one-field key is its cell's, untagged: the classes of the two sides are compared first.
+
+    A key of several fields keeps the cells without a value (frictionless compares the tuple
+    ``(1, None)``: its text is the tag alone). Cells are joined by U+001F, and a text that may
+    hold one is prefixed by its length, so no text can fake a join.
+    """
+    if len(cells) == 1:
+        return cells[0].text  # the class is compared before (foreign-key builder)
+    parts: list[pl.Expr] = []
+    for i, cell in enumerate(cells):
+        parts.append(pl.lit(f"\x1f{cell.tag}:" if i else f"{cell.tag}:"))
+        if cell.tag in FREE_TEXT:
+            parts += [cell.text.str.len_bytes().cast(pl.String), pl.lit(":")]
+        parts.append(cell.text)
+    joined = pl.concat_str(parts, ignore_nulls=True)
+    return pl.when(pl.any_horizontal([c.text.is_not_null() for c in cells])).then(joined)
+
+
+def _decimal_keys(texts: pl.Series) -> pl.Series:
+    """The key text of each number (one Python step per distinct value)."""
+    distinct = texts.drop_nulls().unique()
+    keys = pl.Series([_decimal_key(t) for t in distinct.to_list()], dtype=pl.String)
+    return texts.replace_strict(distinct, keys, default=None, return_dtype=pl.String)
+
+
+def _decimal_key(text: str) -> str | None:
+    """A number's key text, exact as Python's Decimal compares: ``1.0``, ``1``, ``1e0`` and
+    ``10e-1`` are all ``1`` (as an integer 1 or a boolean true is)."""
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    if number.is_nan():
+        return NAN
+    if number.is_infinite():
+        return "-inf" if number < 0 else "inf"
+    sign, digit_tuple, exponent = number.as_tuple()
+    digits = "".join(map(str, digit_tuple)).lstrip("0")
+    if not digits:
+        return "0"  # -0 == 0
+    significant = digits.rstrip("0")
+    exponent = int(exponent) + len(digits) - len(significant)
+    minus = "-" if sign else ""
+    if 0 <= exponent and len(significant) + exponent <= 40:  # an integer: as integers are
+        return f"{minus}{significant}{'0' * exponent}"
+    return f"{minus}{significant}e{exponent}"
 
 
 @builder("formula-injection", per_value=True)
