@@ -143,8 +143,17 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
+_CSV_FIELD_LIMIT = 2**31 - 1  # csv's C long on every platform
+
+
 def csv_reader(source: str | TextIO, dialect: dict):
-    """Python's csv reader set up by a dialect (from :func:`dialect_of`), over text or a file."""
+    """Python's csv reader set up by a dialect (from :func:`dialect_of`), over text or a file.
+
+    Its own cell limit (128 Ki characters) is lifted: the text is already in memory, and a long
+    cell is the ``--max-cell-chars`` finding, never csv's "field larger than field limit".
+    """
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
     return csv.reader(
         io.StringIO(source, newline="") if isinstance(source, str) else source,
         delimiter=dialect["delimiter"],
