@@ -242,10 +242,14 @@ def _at_least_one(frames, table: _Table) -> Iterator[pl.DataFrame]:
 
 
 def _size(resource: ResourceSpec) -> int:
-    try:
-        return resource.path.stat().st_size
-    except OSError:
-        return 0
+    """The file's bytes (a multipart resource: its largest part's)."""
+    sizes = []
+    for path in resource.parts or (resource.path,):
+        try:
+            sizes.append(path.stat().st_size)
+        except OSError:
+            sizes.append(0)
+    return max(sizes)
 
 
 def _share(table: _Table, frame: pl.DataFrame) -> int:
