@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -463,13 +463,20 @@ def _spec(table: _Table, rules: list[Rule]) -> TableSpec:
     )
 
 
-def open_elsewhere(resource: ResourceSpec, limits: Limits, rules: list[Rule]) -> tuple | None:
-    """Open ``resource`` afresh in another process (a Spark task): (its TableSpec, read, rows).
+def open_elsewhere(
+    resource: ResourceSpec, limits: Limits, rules: list[Rule], part: int | None = None
+) -> tuple | None:
+    """Open ``resource`` afresh in another process (a Spark task): (its TableSpec, read, rows,
+    last).
 
     ``read(findings)`` yields the prepared batches and reports what reading finds (blank rows,
     short and long rows, limits); what opening finds (header, schema) the caller has reported.
-    ``rows()`` is how many data rows were read. None: the file cannot be read here.
+    ``rows()`` is how many data rows were read, ``last()`` the last row number read (blank rows
+    included). ``part``: only that part of a multipart resource, read alone (header and row
+    numbers its own). None: the file cannot be read here.
     """
+    if part is not None:
+        resource = replace(resource, path=resource.parts[part], parts=())
     table = _open(resource, Findings(0), limits)
     if table is None:
         return None
@@ -477,7 +484,10 @@ def open_elsewhere(resource: ResourceSpec, limits: Limits, rules: list[Rule]) ->
     def read(findings: Findings) -> Iterator[pl.DataFrame]:
         return _at_least_one(_prepared(table, findings), table)
 
-    return _spec(table, rules), read, lambda: table.rows
+    def last() -> int:
+        return int(getattr(table.source, "_last_read", 0) or 0)
+
+    return _spec(table, rules), read, lambda: table.rows, last
 
 
 def _prepare_quietly(table: _Table, batch: pl.DataFrame, quiet: Findings) -> pl.DataFrame:
