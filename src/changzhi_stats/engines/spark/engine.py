@@ -33,6 +33,7 @@ from changzhi_stats.engines.polars.engine import PolarsEngine, TablePlan
 from changzhi_stats.engines.polars.enrich import Loaded, lookup_table, source_texts
 from changzhi_stats.engines.spark import tasks
 from changzhi_stats.engines.spark.session import session
+from changzhi_stats.report.failures import AllFailures
 from changzhi_stats.report.problems import Findings, Problem
 from changzhi_stats.sources.text import ROW
 
@@ -83,6 +84,7 @@ class SparkEngine:
             findings.cap,
             self._source_texts(findings),
             tables=tables,
+            failures=findings.path.parent if isinstance(findings, AllFailures) else None,
         )
         jobs = len(openers)
         numbers = self.spark.range(jobs, numPartitions=jobs).selectExpr("cast(id as int) job")
@@ -96,7 +98,10 @@ class SparkEngine:
                 result, offset = by_job[job], self.offsets[job]
                 for check, count in result["counts"].items():
                     kept = [_shifted(p, offset) for p in result["kept"].get(check, [])]
-                    findings.add_count(check, count, kept)
+                    if isinstance(findings, AllFailures):
+                        findings.merge_count(check, count, kept)  # the task wrote them all
+                    else:
+                        findings.add_count(check, count, kept)
                 rows[self.queued[tables[job]].table.name] += result["rows"]
             repeated = (
                 out.where(f"key <> {tasks.FINDINGS}")
@@ -108,6 +113,8 @@ class SparkEngine:
             )
         finally:
             out.unpersist()
+        if context.failures is not None:
+            _shift_failures(context.failures, self.offsets)
         if repeated:
             self._repeated_keys(context, repeated, findings)
         return dict(rows)
@@ -190,3 +197,17 @@ def _shifted(problem: Problem, offset: int) -> Problem:
     if not offset or problem.row is None:
         return problem
     return replace(problem, row=problem.row + offset)
+
+
+def _shift_failures(folder: Path, offsets: list[int]) -> None:
+    """The failures a part's task wrote, with its rows renumbered as the whole table's."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    for job, offset in enumerate(offsets):
+        path = folder / tasks.failures_file(job)
+        if not offset or not path.exists():
+            continue
+        table = pq.read_table(path)
+        rows = pc.add(table.column("row"), offset)
+        pq.write_table(table.set_column(table.schema.get_field_index("row"), "row", rows), path)

@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from changzhi_stats.engines.polars.engine import KeyTracker, PolarsEngine
 from changzhi_stats.engines.polars.enrich import Loaded
+from changzhi_stats.report.failures import AllFailures
 from changzhi_stats.report.problems import Findings
 from changzhi_stats.rules.core import KEY_HASH
 from changzhi_stats.sources.text import compact
@@ -51,6 +52,8 @@ class Context:
     repeated: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
     # the table of each job (the parts of a multipart table are jobs of one table)
     tables: list[int] = field(default_factory=list)
+    # --failures: the folder each task writes every failure of its file to (part-JOB.parquet)
+    failures: Path | None = None
 
     def table(self, job: int) -> int:
         return self.tables[job] if self.tables else job
@@ -77,7 +80,22 @@ def _engine(context: Context) -> PolarsEngine:
 
 
 def _check_file(context: Context, job: int) -> Iterator[pa.RecordBatch]:
-    findings = Findings(context.cap)
+    if context.failures is not None:
+        findings: Findings = AllFailures(context.cap, context.failures, failures_file(job))
+    else:
+        findings = Findings(context.cap)
+    try:
+        yield from _read_and_check(context, job, findings)
+    finally:
+        if isinstance(findings, AllFailures):
+            findings.close()
+
+
+def failures_file(job: int) -> str:
+    return f"part-{job:05d}.parquet"
+
+
+def _read_and_check(context: Context, job: int, findings: Findings) -> Iterator[pa.RecordBatch]:
     opened = context.openers[job]()
     rows = last = 0
     if opened is not None:
