@@ -257,6 +257,26 @@ def test_a_multipart_table_is_read_a_part_a_task(spark, tmp_path: Path) -> None:
     assert split["stats"]["rows"] == whole["stats"]["rows"]
 
 
+def test_all_failures_as_parquet(spark, tmp_path: Path) -> None:
+    """``--failures DIR``: a file a Spark task (rows of a part renumbered as the table's) plus
+    the driver's; the same rows as the polars engine writes, counts equal to the report's."""
+    from collections import Counter
+
+    from test_failures import read_failures
+
+    split = _split_traps(tmp_path / "split")
+    for cap in (1, 1000):
+        written = {}
+        for engine in ("polars", "spark"):
+            folder = tmp_path / f"{engine}-{cap}"
+            report = validate(split, engine=engine, max_errors=cap, failures=folder, lang="en")
+            written[engine] = read_failures(folder)
+            counts = Counter(r["check"] for r in written[engine])
+            assert counts == Counter(report.to_dict()["counts"])
+        assert written["spark"] == written["polars"]
+    assert len(list((tmp_path / "spark-1").glob("part-*.parquet"))) == 3
+
+
 def test_reading_traps(spark, tmp_path: Path) -> None:
     """Blank rows, quoted newlines, short and long rows, " 12", 12d, Infinity, full-width digits
     and doubled quotes: the rows and findings of this project's reader, not Spark's CSV's."""
