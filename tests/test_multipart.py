@@ -71,3 +71,14 @@ def test_an_empty_list_path_is_a_resource_error(tmp_path: Path) -> None:
     (folder / "datapackage.json").write_text(json.dumps(descriptor))
     report = validate(folder)
     assert "resource-error" in {p.check for p in report.errors}
+
+
+def test_the_file_size_limit_is_per_part(tmp_path: Path) -> None:
+    from changzhi_stats.package.limits import Limits
+
+    folder = write_multipart(tmp_path / "pkg")
+    largest = max(len(text.encode()) for text in PARTS.values())
+    report = validate(folder, limits=Limits(file_bytes=largest))
+    assert _cells(report) == EXPECTED
+    report = validate(folder, limits=Limits(file_bytes=largest - 1))
+    assert [p.check for p in report.errors if p.resource == "t"] == ["limit-exceeded"]

@@ -265,15 +265,19 @@ def _at_least_one(frames, table: _Table) -> Iterator[pl.DataFrame]:
         yield _empty(table)
 
 
-def _size(resource: ResourceSpec) -> int:
-    """The file's bytes (a multipart resource: its largest part's)."""
+def _sizes(resource: ResourceSpec) -> list[int]:
+    """The bytes of the resource's file, or of each part of a multipart resource."""
     sizes = []
     for path in resource.parts or (resource.path,):
         try:
             sizes.append(path.stat().st_size)
         except OSError:
             sizes.append(0)
-    return max(sizes)
+    return sizes
+
+
+def _size(resource: ResourceSpec) -> int:
+    return sum(_sizes(resource))
 
 
 def _share(table: _Table, frame: pl.DataFrame) -> int:
@@ -312,7 +316,7 @@ def _foreign_keys(schema: dict) -> list:
 
 
 def _open(resource: ResourceSpec, findings: Findings, limits: Limits) -> _Table | None:
-    size = _size(resource)
+    size = max(_sizes(resource))  # the limit is per file: each part of a multipart resource
     if size > limits.file_bytes:
         findings.add(
             make_problem(
