@@ -45,7 +45,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Also write every failure, not capped, to this folder (absent or empty) as a Parquet "
         "dataset: resource, row, field, check, value.",
         "另外把每一条问题（不限条数）写入这个文件夹（须不存在或为空），"
-        "作为 `Parquet` 数据集：resource、row、field、check、value。",
+        "作为 `Parquet` 数据集：`resource`、`row`、`field`、`check`、`value`。",
     ),
     "help.output": (
         "Write the report to this file instead of stdout.",
