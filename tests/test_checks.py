@@ -270,10 +270,10 @@ def _spreadsheet(ctx: Ctx):
     return folder, [("t", None, None, "format-error")]
 
 
-def _multipart(ctx: Ctx):
-    folder = ctx.make({"t": {"fields": ["a"], "path": ["t.csv", "u.csv"]}})
-    (folder / "t.csv").write_text("a\n1\n")
-    (folder / "u.csv").write_text("a\n2\n")
+def _multipart(ctx: Ctx):  # a path list is read (test_multipart.py); of ods parts, it is not
+    folder = ctx.make({"t": {"fields": ["a"], "path": ["t.ods", "u.ods"]}})
+    (folder / "t.ods").write_text("a\n1\n")
+    (folder / "u.ods").write_text("a\n2\n")
     return folder, [("t", None, None, "format-error")]
 
 

@@ -227,6 +227,56 @@ def _traps(folder: Path) -> Path:
     return folder
 
 
+def _split_traps(folder: Path) -> Path:
+    """The traps file as a multipart table of three parts, each with the header."""
+    _traps(folder)
+    header, body = TRAPS.split("\n", 1)
+    first, rest = body.split("5,１２", 1)
+    second, third = ("5,１２" + rest).split("10,11,ten\n", 1)
+    parts = [first, second, "10,11,ten\n" + third]
+    names = []
+    for index, text in enumerate(parts, start=1):
+        names.append(f"data/part{index}.csv")
+        (folder / names[-1]).write_text(f"{header}\n{text}", encoding="utf-8")
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"][0]["path"] = names
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    return folder
+
+
+def test_a_multipart_table_is_read_a_part_a_task(spark, tmp_path: Path) -> None:
+    """``path`` a list: Spark reads each part in a task of its own; the row numbers run on
+    across the parts (as frictionless-py numbers them) and equal the single file's."""
+    from test_multipart import EXPECTED, write_multipart
+
+    report = agree(write_multipart(tmp_path / "small"))
+    assert [(p["check"], p["row"], p["field"]) for p in report["errors"]] == EXPECTED
+    whole = agree(_traps(tmp_path / "whole"))
+    split = agree(_split_traps(tmp_path / "split"))
+    assert split["errors"] == whole["errors"] and split["counts"] == whole["counts"]
+    assert split["stats"]["rows"] == whole["stats"]["rows"]
+
+
+def test_all_failures_as_parquet(spark, tmp_path: Path) -> None:
+    """``--failures DIR``: a file a Spark task (rows of a part renumbered as the table's) plus
+    the driver's; the same rows as the polars engine writes, counts equal to the report's."""
+    from collections import Counter
+
+    from test_failures import read_failures
+
+    split = _split_traps(tmp_path / "split")
+    for cap in (1, 1000):
+        written = {}
+        for engine in ("polars", "spark"):
+            folder = tmp_path / f"{engine}-{cap}"
+            report = validate(split, engine=engine, max_errors=cap, failures=folder, lang="en")
+            written[engine] = read_failures(folder)
+            counts = Counter(r["check"] for r in written[engine])
+            assert counts == Counter(report.to_dict()["counts"])
+        assert written["spark"] == written["polars"]
+    assert len(list((tmp_path / "spark-1").glob("part-*.parquet"))) == 3
+
+
 def test_reading_traps(spark, tmp_path: Path) -> None:
     """Blank rows, quoted newlines, short and long rows, " 12", 12d, Infinity, full-width digits
     and doubled quotes: the rows and findings of this project's reader, not Spark's CSV's."""

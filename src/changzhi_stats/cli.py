@@ -230,6 +230,12 @@ def _close(progress: TerminalProgress | None) -> None:
 @_MAX_ERRORS
 @_limit_options
 @_engine_options
+@click.option(
+    "--failures",
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help=_h("help.failures"),
+)
 def validate(
     datapackage: str | None,
     fmt: str,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -22,10 +22,11 @@ from changzhi_stats.engines import TableSpec, get_engine
 from changzhi_stats.engines.polars.builders import Tables
 from changzhi_stats.engines.polars.enrich import Enrichment, Loaded, enrich
 from changzhi_stats.engines.polars.plan import Plan, plan
-from changzhi_stats.errors import CzStatsError
+from changzhi_stats.errors import CzStatsError, UsageError
 from changzhi_stats.package.descriptor import PackageSpec, ResourceSpec, load_package
 from changzhi_stats.package.limits import Limits, describe_bytes
 from changzhi_stats.report import i18n
+from changzhi_stats.report.failures import AllFailures
 from changzhi_stats.report.problems import DEFAULT_MAX_ERRORS, Findings, Report, make_problem
 from changzhi_stats.rules import model as statrules
 from changzhi_stats.rules.core import Rule, absent_name, typed_name, usable
@@ -52,6 +53,7 @@ def validate(
     lang: str | None = None,
     engine: str = "polars",
     spark_master: str | None = None,
+    failures: str | Path | None = None,
 ) -> Report:
     """Validate the package at ``source`` (None: the bundled Changzhi package).
 
@@ -63,6 +65,8 @@ def validate(
     ``lang`` (``"en"`` or ``"zh"``) is the language of the messages; default: the locale.
     ``engine``: ``"polars"`` (one machine) or ``"spark"`` (``pip install 'changzhi-stats[spark]'``;
     ``spark_master`` a Spark master URL, default ``local[*]``): the same report either way.
+    ``failures``: a folder (absent or empty) to write every failure to, not capped, as a Parquet
+    dataset (:mod:`changzhi_stats.report.failures`).
     """
     arguments.check_validate(
         source,
@@ -74,14 +78,34 @@ def validate(
     )
     lang = i18n.resolve(lang)
     started = time.perf_counter()
+    arguments.path("failures", failures, optional=True)
+    folder = _failures_folder(failures)
     package = load_package(source, limits=limits, allow_remote=allow_remote)
-    findings = Findings(max_errors)
-    report, _ = check_package(
-        package, findings, progress=progress, engine=engine, spark_master=spark_master
-    )
+    findings = Findings(max_errors) if folder is None else AllFailures(max_errors, folder)
+    try:
+        report, _ = check_package(
+            package, findings, progress=progress, engine=engine, spark_master=spark_master
+        )
+    finally:
+        if isinstance(findings, AllFailures):
+            findings.close()
     report.seconds = time.perf_counter() - started
     report = report.localized(lang) if lang != "en" else report
     return locate(report, package)  # problems in a sheet: also as Sheet1!C7
+
+
+def _failures_folder(failures: str | Path | None) -> Path | None:
+    """The folder for ``--failures``: absent (created) or empty, never mixed with old files."""
+    if failures is None:
+        return None
+    folder = Path(failures)
+    try:
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise UsageError(f"failures: {folder} must be an empty folder or not exist yet")
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"failures: cannot use {folder}: {exc.strerror or exc}") from exc
+    return folder
 
 
 @dataclass
@@ -241,11 +265,19 @@ def _at_least_one(frames, table: _Table) -> Iterator[pl.DataFrame]:
         yield _empty(table)
 
 
+def _sizes(resource: ResourceSpec) -> list[int]:
+    """The bytes of the resource's file, or of each part of a multipart resource."""
+    sizes = []
+    for path in resource.parts or (resource.path,):
+        try:
+            sizes.append(path.stat().st_size)
+        except OSError:
+            sizes.append(0)
+    return sizes
+
+
 def _size(resource: ResourceSpec) -> int:
-    try:
-        return resource.path.stat().st_size
-    except OSError:
-        return 0
+    return sum(_sizes(resource))
 
 
 def _share(table: _Table, frame: pl.DataFrame) -> int:
@@ -284,7 +316,7 @@ def _foreign_keys(schema: dict) -> list:
 
 
 def _open(resource: ResourceSpec, findings: Findings, limits: Limits) -> _Table | None:
-    size = _size(resource)
+    size = max(_sizes(resource))  # the limit is per file: each part of a multipart resource
     if size > limits.file_bytes:
         findings.add(
             make_problem(
@@ -459,13 +491,20 @@ def _spec(table: _Table, rules: list[Rule]) -> TableSpec:
     )
 
 
-def open_elsewhere(resource: ResourceSpec, limits: Limits, rules: list[Rule]) -> tuple | None:
-    """Open ``resource`` afresh in another process (a Spark task): (its TableSpec, read, rows).
+def open_elsewhere(
+    resource: ResourceSpec, limits: Limits, rules: list[Rule], part: int | None = None
+) -> tuple | None:
+    """Open ``resource`` afresh in another process (a Spark task): (its TableSpec, read, rows,
+    last).
 
     ``read(findings)`` yields the prepared batches and reports what reading finds (blank rows,
     short and long rows, limits); what opening finds (header, schema) the caller has reported.
-    ``rows()`` is how many data rows were read. None: the file cannot be read here.
+    ``rows()`` is how many data rows were read, ``last()`` the last row number read (blank rows
+    included). ``part``: only that part of a multipart resource, read alone (header and row
+    numbers its own). None: the file cannot be read here.
     """
+    if part is not None:
+        resource = replace(resource, path=resource.parts[part], parts=())
     table = _open(resource, Findings(0), limits)
     if table is None:
         return None
@@ -473,7 +512,10 @@ def open_elsewhere(resource: ResourceSpec, limits: Limits, rules: list[Rule]) ->
     def read(findings: Findings) -> Iterator[pl.DataFrame]:
         return _at_least_one(_prepared(table, findings), table)
 
-    return _spec(table, rules), read, lambda: table.rows
+    def last() -> int:
+        return int(getattr(table.source, "_last_read", 0) or 0)
+
+    return _spec(table, rules), read, lambda: table.rows, last
 
 
 def _prepare_quietly(table: _Table, batch: pl.DataFrame, quiet: Findings) -> pl.DataFrame:

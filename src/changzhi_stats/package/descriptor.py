@@ -49,6 +49,9 @@ class ResourceSpec:
     descriptor: dict
     compression: str | None = None  # gz, bz2, xz or zip (see compression.py); None: plain
     max_bytes: int | None = None  # the most decompressed data read (Limits.file_bytes)
+    # a multipart resource (``path`` a list): every part, in order; ``path`` is the first.
+    # Read as frictionless-py reads it: one stream, the header line of parts 2+ dropped.
+    parts: tuple[Path, ...] = ()
 
 
 @dataclass
@@ -332,11 +335,16 @@ def _resource_spec(package: PackageSpec, descriptor: dict, name: str) -> Resourc
     path_value = descriptor.get("path")
     if "data" in descriptor and path_value is None:
         return None  # inline data: a descriptor-level resource, nothing on disk to read
+    parts: tuple[str, ...] = ()
     if isinstance(path_value, list):
-        note = "multipart resources (a list of paths) are not supported yet; not validated"
-        package.problems.append(make_problem("format-error", resource=name, note=note))
-        return None
-    if _refused_path(package, path_value, name):
+        if not path_value:
+            note = "'path' is an empty list; not validated"
+            package.problems.append(make_problem("resource-error", resource=name, note=note))
+            return None
+        if any(_refused_path(package, part, name) for part in path_value):
+            return None
+        parts, path_value = tuple(path_value), path_value[0]
+    elif _refused_path(package, path_value, name):
         return None
     if descriptor.get("type") == "file" and descriptor.get("schema") is None:
         return None  # a plain file (Data Package v2), e.g. a release's Parquet copy: not a table
@@ -351,6 +359,10 @@ def _resource_spec(package: PackageSpec, descriptor: dict, name: str) -> Resourc
             f"{', '.join(COMPRESSIONS)}); not validated"
         )
         package.problems.append(make_problem("source-error", resource=name, note=note))
+        return None
+    if parts and fmt == "xlsx":
+        note = "a multipart xlsx resource (a list of workbooks) is not supported; not validated"
+        package.problems.append(make_problem("format-error", resource=name, note=note))
         return None
     if compression is not None and fmt == "xlsx":
         note = f"{path_value}: a compressed xlsx workbook is not supported; not validated"
@@ -380,6 +392,7 @@ def _resource_spec(package: PackageSpec, descriptor: dict, name: str) -> Resourc
         descriptor=descriptor,
         compression=compression,
         max_bytes=package.limits.file_bytes,
+        parts=tuple(package.base / part for part in parts) if len(parts) > 1 else (),
     )
 
 

@@ -41,6 +41,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The Spark master URL for --engine spark (default local[*]).",
         "`--engine spark` 使用的 `Spark` 主节点 URL（默认 `local[*]`）。",
     ),
+    "help.failures": (
+        "Also write every failure, not capped, to this folder (absent or empty) as a Parquet "
+        "dataset: resource, row, field, check, value.",
+        "另外把每一条问题（不限条数）写入这个文件夹（须不存在或为空），"
+        "作为 `Parquet` 数据集：`resource`、`row`、`field`、`check`、`value`。",
+    ),
     "help.output": (
         "Write the report to this file instead of stdout.",
         "把报告写入这个文件，而不是输出到标准输出。",

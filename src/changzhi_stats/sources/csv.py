@@ -159,7 +159,7 @@ class CsvSource(TableSource):
 
     def may_hold(self, needle: bytes) -> bool:
         """Whether the file's bytes contain ``needle`` anywhere (a fast scan, ~GB/s)."""
-        if self.resource.compression is not None or self.encoding != "utf-8":
+        if self.resource.compression is not None or self.resource.parts or self.encoding != "utf-8":
             return True  # unknown without decompressing or decoding it all: keep the check
         try:
             with open_regular(self.resource.path, "rb") as handle:
@@ -202,6 +202,8 @@ class CsvSource(TableSource):
     def _raw(self) -> BinaryIO:
         """The file's bytes, decompressed as they are read if it is compressed."""
         resource = self.resource
+        if resource.parts:
+            return _Parts(resource)
         return open_data(resource.path, resource.compression, limit=resource.max_bytes)
 
     def _source(self, decoded: bool) -> _Paced:
@@ -361,6 +363,52 @@ class CsvSource(TableSource):
                 records[column(i)].append(None if cell in self.missing else cell)
             records[ROW].append(number)
         return pl.DataFrame(records, schema=schema)
+
+
+class _Parts(io.RawIOBase):
+    """A multipart resource's parts as one stream, as frictionless-py reads them: in order,
+    the first line (the header) of every part after the first dropped (unless the dialect says
+    there is no header), so row numbers run on across the parts."""
+
+    def __init__(self, resource: ResourceSpec) -> None:
+        self._resource = resource
+        self._todo = deque(resource.parts)
+        self._current: BinaryIO | None = None
+        self._headless = resource.dialect.get("header") is False
+        self._next()
+
+    def _next(self) -> bool:
+        if self._current is not None:
+            self._current.close()
+            self._current = None
+        if not self._todo:
+            return False
+        first = len(self._todo) == len(self._resource.parts)
+        path = self._todo.popleft()
+        resource = self._resource
+        self._current = open_data(path, resource.compression, limit=resource.max_bytes)
+        if not first and not self._headless:
+            self._current.readline()  # the part's header line
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while self._current is not None:
+            data = self._current.read(len(buffer))
+            if data:
+                buffer[: len(data)] = data
+                return len(data)
+            self._next()
+        return 0
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.close()
+            self._current = None
+        self._todo.clear()
+        super().close()
 
 
 class _Paced(io.RawIOBase):

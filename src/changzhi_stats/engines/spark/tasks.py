@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from changzhi_stats.engines.polars.engine import KeyTracker, PolarsEngine
 from changzhi_stats.engines.polars.enrich import Loaded
+from changzhi_stats.report.failures import AllFailures
 from changzhi_stats.report.problems import Findings
 from changzhi_stats.rules.core import KEY_HASH
 from changzhi_stats.sources.text import compact
@@ -42,13 +43,20 @@ FINDINGS = -1
 class Context:
     """What every task gets: the files to read, the codelists read whole, the source texts."""
 
-    openers: list[Callable]  # validate.open_elsewhere, bound to each streamed table
+    openers: list[Callable]  # validate.open_elsewhere, bound to each file (or part) to read
     lookups: dict[str, Loaded]
     base: Path
     cap: int
     texts: dict[str, dict[str, str]] = field(default_factory=dict)
-    # pass 2: per (job, key rule), the hashes seen more than once on the cluster
+    # pass 2: per (table, key rule), the hashes seen more than once on the cluster
     repeated: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+    # the table of each job (the parts of a multipart table are jobs of one table)
+    tables: list[int] = field(default_factory=list)
+    # --failures: the folder each task writes every failure of its file to (part-JOB.parquet)
+    failures: Path | None = None
+
+    def table(self, job: int) -> int:
+        return self.tables[job] if self.tables else job
 
 
 def check(context: Context, jobs: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -72,33 +80,49 @@ def _engine(context: Context) -> PolarsEngine:
 
 
 def _check_file(context: Context, job: int) -> Iterator[pa.RecordBatch]:
-    findings = Findings(context.cap)
+    if context.failures is not None:
+        findings: Findings = AllFailures(context.cap, context.failures, failures_file(job))
+    else:
+        findings = Findings(context.cap)
+    try:
+        yield from _read_and_check(context, job, findings)
+    finally:
+        if isinstance(findings, AllFailures):
+            findings.close()
+
+
+def failures_file(job: int) -> str:
+    return f"part-{job:05d}.parquet"
+
+
+def _read_and_check(context: Context, job: int, findings: Findings) -> Iterator[pa.RecordBatch]:
     opened = context.openers[job]()
-    rows = 0
+    rows = last = 0
     if opened is not None:
-        spec, read, rows_read = opened
+        spec, read, rows_read, last_read = opened
         engine = _engine(context)
         plan = engine.plan_table(spec)
         for batch in read(findings):
             engine.run_batch(plan, batch, findings)
             for key, tracker in enumerate(plan.keys):
                 hashes = tracker.hashes.pop()  # sent on: the key state lives in the shuffle
-                if len(hashes):
-                    yield _hashes(job, key, hashes)
-        rows = rows_read()
+                if len(hashes):  # keyed by table: a key may repeat across its parts
+                    yield _hashes(context.table(job), key, hashes)
+        rows, last = rows_read(), last_read()
     by_check: dict[str, list] = {}
     for problem in findings.kept():
         by_check.setdefault(problem.check, []).append(problem)
-    payload = {"counts": dict(findings.counts), "kept": by_check, "rows": rows}
+    payload = {"counts": dict(findings.counts), "kept": by_check, "rows": rows, "last": last}
     yield _payload(job, FINDINGS, payload)
 
 
 def _candidates(context: Context, job: int) -> Iterator[pa.RecordBatch]:
-    wanted = {key: h for (j, key), h in context.repeated.items() if j == job}
+    table = context.table(job)
+    wanted = {key: h for (t, key), h in context.repeated.items() if t == table}
     opened = context.openers[job]() if wanted else None
     if opened is None:
         return
-    spec, read, _ = opened
+    spec, read = opened[:2]
     plan = _engine(context).plan_table(spec)
     trackers: dict[int, KeyTracker] = {k: plan.keys[k] for k in wanted}
     kept: dict[int, list[pl.DataFrame]] = {k: [] for k in wanted}
