@@ -20,6 +20,7 @@ import csv
 import json
 from dataclasses import dataclass
 from dataclasses import field as default
+from itertools import pairwise
 
 from changzhi_stats.package.descriptor import ResourceSpec
 from changzhi_stats.report.problems import Findings, Muted, make_problem
@@ -250,7 +251,7 @@ def _merged_blanks(resource: ResourceSpec, head: list[list[str]], names: list[st
             continue  # a blank here and there is a missing value, not a merged cell
         runs = sum(
             1
-            for (_, before), (_, cell) in zip(cells, cells[1:], strict=False)
+            for (_, before), (_, cell) in pairwise(cells)
             if not _blank(before, missing) and _blank(cell, missing)
         )
         if runs < 2:
