@@ -159,7 +159,7 @@ def test_every_command_takes_lang() -> None:
 
 
 def test_help_follows_the_locale(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The help is drawn before --lang is read: it follows LC_ALL/LC_MESSAGES/LANG."""
+    """Without --lang, the help follows LC_ALL/LC_MESSAGES/LANG."""
     import subprocess
     import sys
 
