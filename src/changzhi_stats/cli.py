@@ -186,7 +186,7 @@ class _Group(_Command, click.Group):
 
     def main(self, args=None, *more, **options):  # type: ignore[override]
         global _run_lang
-        _run_lang = _asked_lang(list(sys.argv[1:] if args is None else args))
+        _run_lang = _asked_lang([str(arg) for arg in (sys.argv[1:] if args is None else args)])
         for command in (self, *self.commands.values()):
             if command.help in _HELPS:
                 command.help = _HELPS[command.help](_run_lang)
