@@ -159,7 +159,7 @@ def test_every_command_takes_lang() -> None:
 
 
 def test_help_follows_the_locale(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The help is drawn before --lang is read: it follows LC_ALL/LC_MESSAGES/LANG."""
+    """Without --lang, the help follows LC_ALL/LC_MESSAGES/LANG."""
     import subprocess
     import sys
 
@@ -399,3 +399,113 @@ def test_every_cli_message_is_used() -> None:
         if f'"{k}"' not in code and f"'{k}'" not in code and not k.startswith(built)
     ]
     assert set(unused) == waiting
+
+
+# What a user types, shown back in help and usage lines: command names and an option's choices.
+TYPED = [
+    re.compile(r"\[[\w*]+(?:\|[\w*]+)+\]"),  # [polars|spark]
+    re.compile(r"\b(?:validate|publish|diff|verify|init|extract|push)\b"),
+    re.compile(r"(?<=默认：)\w+"),  # a default value: [默认：releases]
+]
+
+
+def chinese_screen_words(text: str) -> list[str]:
+    """English words of a help screen or usage error, what the user types set aside."""
+    for pattern in TYPED:
+        text = pattern.sub(" ", text)
+    return english_words(text)
+
+
+COMMANDS = [[], *([name] for name in sorted(main.commands))]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "cz-stats")
+def test_every_help_is_chinese_with_lang_zh(command: list[str]) -> None:
+    """`--help --lang zh`: our texts and click's own words (Usage, Options, Commands,
+    [required], [default: …], the help option's text) in Chinese."""
+    result = CliRunner().invoke(main, [*command, "--help", "--lang", "zh"], prog_name="cz-stats")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("用法: cz-stats"), result.output
+    assert "选项:" in result.output and "显示本帮助并退出。" in result.output
+    assert chinese_screen_words(result.output) == [], result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["init", "x"], "缺少选项 '--region'"),  # a required option missing
+        (["validate", "--bogus"], "没有选项 '--bogus'"),  # an unknown option
+        (["validate", "--engine", "x"], "'--engine' 的值无效：'x' 不是 'polars', 'spark' 之一"),
+        (["validate", "--max-rows", "0"], "'--max-rows' 的值无效：0 不在范围 x>=1 内"),
+        (["validate", "--max-file-bytes", "0"], "'--max-file-bytes' 的值无效：至少为 1 字节"),
+        (["publish", "--owner-org", "o"], "--token-file、--owner-org 和 --datastore 只能与"),
+        (["bogus"], "没有命令 'bogus'"),
+    ],
+)
+def test_usage_errors_are_chinese_with_lang_zh(args: list[str], said: str) -> None:
+    result = CliRunner().invoke(main, [*args, "--lang", "zh"], prog_name="cz-stats")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("用法: cz-stats"), result.output
+    assert f"运行 'cz-stats {args[0]} --help' 查看帮助。" in result.output or args == ["bogus"]
+    assert f"错误：{said}" in result.output, result.output
+    assert chinese_screen_words(result.output.replace("'x'", " ")) == [], result.output
+
+
+def test_a_chinese_locale_gives_chinese_usage_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LC_ALL", "zh_CN.UTF-8")
+    result = CliRunner().invoke(main, ["init", "x"], prog_name="cz-stats")
+    assert result.exit_code == 2
+    assert "错误：缺少选项 '--region'" in result.output, result.output
+    said_en = CliRunner().invoke(main, ["init", "x", "--lang", "en"], prog_name="cz-stats")
+    assert "Error: Missing option '--region'." in said_en.output, said_en.output
+
+
+def test_lang_given_before_the_command_reaches_it(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["--lang", "zh", "verify", str(tmp_path / "nowhere")], prog_name="cz-stats"
+    )
+    assert result.exit_code == 2
+    assert result.output.startswith("错误："), result.output
+
+
+def test_english_stays_as_it_was_after_a_chinese_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Chinese run puts click's words and the help texts back: English is unchanged."""
+    import gettext
+
+    import click.core
+
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    runner = CliRunner()
+    for command in COMMANDS:
+        before = runner.invoke(main, [*command, "--help"], prog_name="cz-stats").output
+        runner.invoke(main, [*command, "--help", "--lang", "zh"], prog_name="cz-stats")
+        runner.invoke(main, ["init", "x", "--lang", "zh"], prog_name="cz-stats")
+        after = runner.invoke(main, [*command, "--help"], prog_name="cz-stats").output
+        assert after == before
+        assert "Usage: cz-stats" in after and "Show this message and exit." in after
+        assert chinese_screen_words(after) != []
+    assert click.core._ is gettext.gettext
+    error = runner.invoke(main, ["init", "x"], prog_name="cz-stats").output
+    said = "Try 'cz-stats init --help' for help.\n\nError: Missing option '--region'.\n"
+    assert error.endswith(said)
+
+
+@pytest.mark.parametrize(
+    ("args", "lang"),
+    [
+        (["validate", "--lang", "zh"], "zh"),
+        (["validate", "--lang=zh", "--help"], "zh"),
+        (["--lang", "en", "validate", "--lang", "zh"], "zh"),
+        (["validate", "--", "--lang", "zh"], "en"),
+        (["validate", "--lang", "fr"], "en"),
+    ],
+)
+def test_the_run_language_is_read_before_parsing(
+    args: list[str], lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from changzhi_stats.cli import _asked_lang
+
+    monkeypatch.setenv("LC_ALL", "C")
+    assert _asked_lang(args) == lang

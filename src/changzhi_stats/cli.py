@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -16,7 +17,7 @@ import click
 from changzhi_stats import __version__
 from changzhi_stats.errors import CzStatsError, PublishRefused
 from changzhi_stats.package.limits import OPTIONS, Limits, describe_bytes, parse_size
-from changzhi_stats.report.cli_messages import message
+from changzhi_stats.report.cli_messages import ClickTranslations, message
 from changzhi_stats.report.i18n import resolve
 from changzhi_stats.report.problems import DEFAULT_MAX_ERRORS
 from changzhi_stats.report.progress import TerminalProgress
@@ -25,12 +26,21 @@ from changzhi_stats.report.progress import TerminalProgress
 # writers take most of a small run's time to import): `cz-stats --help` or `verify` never pay
 # for the validation engine.
 
-# Help texts follow the locale (they are drawn before --lang is read).
+# Help texts are drawn in the locale's language when this module is imported; each run then
+# puts them (and click's own words) in its language: --lang if given, else the locale.
 _HELP_LANG = resolve(None)
+_HELPS: dict[str, Callable[[str], str]] = {}  # a help text in either language -> its renderer
+
+
+def _helped(render: Callable[[str], str]) -> str:
+    """A help text, kept so that a run in the other language can show it in that one."""
+    for lang in ("en", "zh"):
+        _HELPS[render(lang)] = render
+    return render(_HELP_LANG)
 
 
 def _h(key: str, **values: object) -> str:
-    return message(key, _HELP_LANG, **values)
+    return _helped(lambda lang: message(key, lang, **values))
 
 
 _LANG = click.option(
@@ -81,7 +91,7 @@ class _Size(click.ParamType):
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
         if size < 1:
-            self.fail(_h("size-too-small"), param, ctx)
+            self.fail(message("size-too-small", _run_lang), param, ctx)
         return size
 
 
@@ -97,7 +107,12 @@ def _limit_options(function: Callable) -> Callable:
             name,
             type=_Size() if sized else click.IntRange(min=1),
             default=default,
-            help=f"{_h('help.limit.' + name)}  {_h('help.default', shown=shown)}",
+            help=_helped(
+                lambda lang, name=name, shown=shown: (
+                    f"{message('help.limit.' + name, lang)}  "
+                    f"{message('help.default', lang, shown=shown)}"
+                )
+            ),
         )(function)
     return click.option(
         "--allow-remote",
@@ -111,10 +126,90 @@ def _limits(options: dict) -> Limits:
     return Limits(**{name: options.pop(name) for name in OPTIONS})
 
 
-@click.group(help=_h("help.main"))
+def _asked_lang(args: list[str]) -> str:
+    """The run's language, read before click parses (``--help`` is drawn before ``--lang``
+    is): the last ``--lang zh|en`` before ``--``, else the locale."""
+    asked = None
+    for at, arg in enumerate(args):
+        if arg == "--":
+            break
+        value = args[at + 1] if arg == "--lang" and at + 1 < len(args) else None
+        value = arg.removeprefix("--lang=") if arg.startswith("--lang=") else value
+        if value in ("zh", "en"):
+            asked = value
+    return resolve(asked)
+
+
+_CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "types")
+
+
+@contextlib.contextmanager
+def _click_speaks(lang: str) -> Iterator[None]:
+    """click's own words ("Usage:", "Options", "[required]", its usage errors) in ``lang``.
+
+    click builds each with ``_()``/``ngettext()`` (gettext) in its own modules, some when an
+    error is raised, so they are translated where they are made: for a Chinese run those two
+    names point at a :class:`ClickTranslations` and are put back after. English runs are left
+    alone (byte-identical)."""
+    if lang != "zh":
+        yield
+        return
+    zh = ClickTranslations()
+    saved = []
+    for name in _CLICK_MODULES:
+        module = sys.modules[f"click.{name}"]
+        for attr, said in (("_", zh.gettext), ("ngettext", zh.ngettext)):
+            if hasattr(module, attr):
+                saved.append((module, attr, getattr(module, attr)))
+                setattr(module, attr, said)
+    try:
+        yield
+    finally:
+        for module, attr, original in saved:
+            setattr(module, attr, original)
+
+
+class _Command(click.Command):
+    """A command whose help option says its text in the run's language."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = message("help.help", _run_lang)
+        return option
+
+
+class _Group(_Command, click.Group):
+    """``cz-stats``: each run's help texts and click's own words are in the run's language."""
+
+    command_class = _Command
+
+    def main(self, args=None, *more, **options):  # type: ignore[override]
+        global _run_lang
+        _run_lang = _asked_lang([str(arg) for arg in (sys.argv[1:] if args is None else args)])
+        for command in (self, *self.commands.values()):
+            if command.help in _HELPS:
+                command.help = _HELPS[command.help](_run_lang)
+            for param in command.params:
+                if command is self and param.name == "version":  # click's --version
+                    param.help = message("help.version", _run_lang)  # type: ignore[attr-defined]
+                elif getattr(param, "help", None) in _HELPS:
+                    param.help = _HELPS[param.help](_run_lang)  # type: ignore[attr-defined]
+        with _click_speaks(_run_lang):
+            return super().main(args, *more, **options)
+
+
+_run_lang = _HELP_LANG
+
+
+@click.group(cls=_Group, help=_h("help.main"))
 @click.version_option(__version__, prog_name="cz-stats")
-def main() -> None:
+@click.option("--lang", type=click.Choice(["zh", "en"]), hidden=True)
+@click.pass_context
+def main(ctx: click.Context, lang: str | None) -> None:
     _tune_collections()
+    if lang is not None:  # `cz-stats --lang zh CMD`: the command's --lang, unless it has one
+        ctx.default_map = {name: {"lang": lang} for name in ctx.command.commands}
 
 
 GC_THRESHOLD = (10_000, 10, 10)  # Python's default, (700, 10, 10), collected 190 times a run
@@ -384,7 +479,7 @@ def publish(
 
         token = _run(lambda progress: ckan.read_token(token_file, url=ckan_url), said)
     elif token_file or owner_org or datastore:
-        raise click.UsageError("--token-file, --owner-org and --datastore go with --to URL")
+        raise click.UsageError(message("usage.push-options", said))
     release = _run(
         lambda progress: publish_package(
             datapackage,

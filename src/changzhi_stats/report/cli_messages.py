@@ -6,6 +6,8 @@ itself says. Every key has both languages with the same placeholders (a test ren
 
 from __future__ import annotations
 
+import gettext
+
 # key: (en, zh)
 MESSAGES: dict[str, tuple[str, str]] = {
     # --- help texts ---------------------------------------------------------------------------
@@ -352,6 +354,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "push.patched": ("; metadata patched: {fields}", "；已更新元数据：{fields}"),
     "push.tables": ("; DataStore tables loaded: {tables}", "；已载入 DataStore 表：{tables}"),
+    # --- click's own options and our usage errors -------------------------------------------
+    "help.help": ("Show this message and exit.", "显示本帮助并退出。"),
+    "help.version": ("Show the version and exit.", "显示版本号并退出。"),
+    "usage.push-options": (
+        "--token-file, --owner-org and --datastore go with --to URL",
+        "--token-file、--owner-org 和 --datastore 只能与 --to URL 一起使用",
+    ),
 }
 
 
@@ -366,3 +375,69 @@ def message(key: str, lang: str = "en", **values: object) -> str:
             k: error_zh(str(v)) if isinstance(v, BaseException) else v for k, v in values.items()
         }
     return text.format(**values) if values else text
+
+
+# click's own words (its gettext message ids, click 8.x) in Chinese: the help's headings and
+# option notes, and its usage errors. Only what `cz-stats` can show; any other id stays English.
+CLICK_ZH: dict[str, str] = {
+    "Usage:": "用法:",  # click adds a space, and ":" after headings
+    "Options": "选项",
+    "Commands": "命令",
+    "Positional arguments": "位置参数",
+    "Show this message and exit.": "显示本帮助并退出。",
+    "Show the version and exit.": "显示版本号并退出。",
+    "required": "必填",
+    "default: {default}": "默认：{default}",
+    "env var: {var}": "环境变量：{var}",
+    "(dynamic)": "（动态）",
+    "Error: {message}": "错误：{message}",
+    "Try '{command} {option}' for help.": "运行 '{command} {option}' 查看帮助。",
+    "Aborted!": "已中止！",
+    "Missing argument": "缺少参数",
+    "Missing option": "缺少选项",
+    "Missing parameter": "缺少参数",
+    "Missing {param_type}": "缺少{param_type}",
+    "Missing parameter: {param_name}": "缺少参数：{param_name}",
+    "Missing command.": "缺少命令。",
+    "No such command {name!r}.": "没有命令 {name!r}。",
+    "No such option {name!r}.": "没有选项 {name!r}。",
+    "Did you mean {possibility}?": "你是不是要用 {possibility}？",
+    "(Did you mean one of: {possibilities}?)": "（你是不是要用其中之一：{possibilities}？）",
+    "Option {name!r} requires an argument.": "选项 {name!r} 需要一个值。",
+    "Option {name!r} requires {nargs} arguments.": "选项 {name!r} 需要 {nargs} 个值。",
+    "Option {name!r} does not take a value.": "选项 {name!r} 不接受值。",
+    "Got unexpected extra argument ({args})": "多出了一个参数（{args}）",
+    "Got unexpected extra arguments ({args})": "多出了几个参数（{args}）",
+    "Invalid value for {param_hint}: {message}": "{param_hint} 的值无效：{message}",
+    "Invalid value: {message}": "值无效：{message}",
+    "{value!r} is not {choice}.": "{value!r} 不是 {choice}。",
+    "{value!r} is not one of {choices}.": "{value!r} 不是 {choices} 之一。",
+    "{value!r} is not a valid {number_type}.": "{value!r} 不是有效的数（{number_type}）。",
+    "{value} is not in the range {range}.": "{value} 不在范围 {range} 内。",
+    "{value!r} is not a valid boolean. Recognized values: {states}": (
+        "{value!r} 不是有效的布尔值。可用的值：{states}"
+    ),
+    "{name} {filename!r} does not exist.": "{name} {filename!r} 不存在。",
+    "{name} {filename!r} is a file.": "{name} {filename!r} 是文件。",
+    "{name} {filename!r} is a directory.": "{name} {filename!r} 是文件夹。",
+    "{name} {filename!r} is not readable.": "{name} {filename!r} 不可读。",
+    "{name} {filename!r} is not writable.": "{name} {filename!r} 不可写。",
+    "{name} {filename!r} is not executable.": "{name} {filename!r} 不可执行。",
+    "file": "文件",
+    "directory": "文件夹",
+    "path": "路径",
+    "Could not open file {filename!r}: {message}": "无法打开文件 {filename!r}：{message}",
+}
+
+
+class ClickTranslations(gettext.NullTranslations):
+    """click's words in Chinese, a gettext translation object for click's ``_``/``ngettext``.
+
+    Not gettext's global catalogue: that needs compiled ``.mo`` files, follows LANGUAGE rather
+    than ``--lang``, and would be seen by every library in the process."""
+
+    def gettext(self, message: str) -> str:
+        return CLICK_ZH.get(message, message)
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return self.gettext(msgid1 if n == 1 else msgid2)
