@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -161,3 +164,53 @@ def compress(kind: str, data: bytes) -> bytes:
             archive.writestr("t.csv", data)
         return buffer.getvalue()
     return {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[kind](data)
+
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+
+
+def run_cli(
+    *args: str, timeout: float = 30, cwd: Path | None = None, **env: str
+) -> subprocess.CompletedProcess:
+    """The real command line in a subprocess: a hang becomes a failure, not a stuck suite."""
+    code = "import sys; from changzhi_stats.cli import main; sys.exit(main())"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": SRC, **env},
+        cwd=cwd,
+    )
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.skip(
+            "Chromium is absent: install Debian's `chromium` package (apt-get install chromium) "
+            "to render the HTML pages in a real headless browser"
+        )
+    return found
+
+
+def browse(target: Path | str, profile: Path, *extra: str, options: tuple[str, ...] = ()) -> str:
+    """Render ``target`` (a file, or a URL) in headless Chromium; returns the DOM as rendered
+    (or runs ``extra`` instead of ``--dump-dom``). ``options``: more switches for Chromium."""
+    url = target.resolve().as_uri() if isinstance(target, Path) else target
+    command = [
+        chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        *options,
+        f"--user-data-dir={profile}",
+        *(extra or ("--dump-dom",)),
+        url,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+    return done.stdout

@@ -20,6 +20,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import SRC, run_cli
 
 import changzhi_stats as cz
 from changzhi_stats.cli import main
@@ -27,7 +28,6 @@ from changzhi_stats.package import paths
 from changzhi_stats.scaffold import ScaffoldFailed, ScaffoldRefused, init
 from changzhi_stats.sources import csv as csvsource
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
 FIELDS = [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}]
 
 
@@ -42,16 +42,7 @@ def package(folder: Path, path: str, data: bytes | None, **resource: object) -> 
 
 
 def cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
-    """The real command line in a subprocess: a hang becomes a failure, not a stuck suite."""
-    code = "import sys; from changzhi_stats.cli import main; sys.exit(main())"
-    env = {**os.environ, "PYTHONPATH": SRC}
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
+    return run_cli(*args, timeout=timeout)
 
 
 def no_traceback(text: str) -> None:

@@ -17,34 +17,23 @@ import io
 import json
 import os
 import subprocess
-import sys
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import write_package
+from conftest import run_cli, write_package
 
 import changzhi_stats as cz
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
 TIMEOUT = 60  # seconds: a hang guard, not a timing test (each case takes about a second)
 NOISE = ("Traceback", "Exception ignored", "internal error", "Error in sys.excepthook")
 FIELDS = [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}]
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    code = "import sys; from changzhi_stats.cli import main; sys.exit(main())"
-    env = {**os.environ, "PYTHONPATH": SRC, "LC_ALL": "C.UTF-8"}
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        env=env,
-        cwd=cwd,
-    )
+    return run_cli(*args, timeout=TIMEOUT, cwd=cwd, LC_ALL="C.UTF-8")
 
 
 @dataclass

@@ -13,11 +13,11 @@ import datetime as dt
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import browse as shared_browse
 from conftest import read_rows, write_rows
 
 import changzhi_stats as cz
@@ -28,6 +28,7 @@ from changzhi_stats.report.problems import Problem
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 WIDTH = 1366
+OPTIONS = ("--hide-scrollbars", f"--window-size={WIDTH},900")
 
 # measures the page as drawn: horizontal overflow, and whether CJK text got real glyphs
 PROBE = """<script>
@@ -48,31 +49,8 @@ window.addEventListener("load", function () {
 </script>"""
 
 
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        pytest.skip("Chromium is absent: install Debian's `chromium` package to run these tests")
-    return found
-
-
 def browse(url: str, profile: Path, *extra: str) -> str:
-    command = [
-        chromium(),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--hide-scrollbars",
-        f"--window-size={WIDTH},900",
-        f"--user-data-dir={profile}",
-        *(extra or ("--dump-dom",)),
-        url,
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
-    return done.stdout
+    return shared_browse(url, profile, *extra, options=OPTIONS)
 
 
 def probed(page: Path, tmp_path: Path, query: str = "") -> tuple[str, dict]:

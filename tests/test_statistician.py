@@ -7,12 +7,11 @@ import json
 import re
 import shutil
 import string
-import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import observation_row, read_rows, set_cell, write_rows
+from conftest import browse, chromium, observation_row, read_rows, set_cell, write_rows
 
 import changzhi_stats as cz
 from changzhi_stats.cli import main
@@ -162,35 +161,6 @@ def test_html_report_of_a_valid_package_and_warnings_apart(make_package) -> None
 
 
 # --- in a real browser -----------------------------------------------------------------------
-
-
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        pytest.skip(
-            "Chromium is absent: install Debian's `chromium` package (apt-get install chromium) "
-            "to render the HTML pages in a real headless browser"
-        )
-    return found
-
-
-def browse(page: Path, profile: Path, *extra: str) -> str:
-    """Render ``page`` in headless Chromium; returns the DOM as rendered (or runs ``extra``)."""
-    command = [
-        chromium(),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={profile}",
-        *(extra or ("--dump-dom",)),
-        page.resolve().as_uri(),
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
-    return done.stdout
 
 
 def screenshot(page: Path, tmp_path: Path, name: str) -> Path:
