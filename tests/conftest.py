@@ -17,6 +17,16 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _verdict_cache(tmp_path_factory: pytest.TempPathFactory):
+    """frictionless-py's remembered verdicts (package/verdicts.py) go to a folder of this run,
+    never the home folder; the suite shares it, so every test also checks that a remembered
+    verdict gives the same report (tests of the cache itself set their own folder)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CZ_STATS_CACHE_DIR", str(tmp_path_factory.mktemp("verdict-cache")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
     """Messages follow the locale (``--lang``'s default); tests assert on the English ones, so

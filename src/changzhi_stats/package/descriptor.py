@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from changzhi_stats.errors import PackageUnreadable
-from changzhi_stats.package import integrity
+from changzhi_stats.package import integrity, verdicts
 from changzhi_stats.package.compression import COMPRESSIONS, compression_of, inner_suffix
 from changzhi_stats.package.limits import Limits, describe_bytes, json_depth
 from changzhi_stats.package.paths import is_remote, open_regular, unsafe_reason
@@ -472,7 +472,7 @@ def _metadata_problems(package: PackageSpec) -> list[Problem]:
         or p.check in ("limit-exceeded", "schema-error")
     }
     judged = judge_safe_descriptor(safe)
-    owners = _owners(safe, judged)
+    owners = verdicts.remembered_owners(safe, judged, _owners)
     for kind, note in judged:
         if note in ours:
             continue  # already reported, with the reason, as unsafe-path
@@ -623,7 +623,12 @@ def _without_refs(value: object) -> object:
 
 def judge_safe_descriptor(safe: dict) -> list[tuple[str, str]]:
     """frictionless-py's verdict on a descriptor already made safe by :func:`frictionless_safe`,
-    as ``(error type, note)`` pairs."""
+    as ``(error type, note)`` pairs; remembered (package/verdicts.py), as importing
+    frictionless-py costs more than checking a small package."""
+    return verdicts.remembered(safe, _judge)
+
+
+def _judge(safe: dict) -> list[tuple[str, str]]:
     import frictionless  # imported late: it is slow to import and only needed here
 
     safe = copy.deepcopy(safe)  # the transform below edits in place
