@@ -62,7 +62,6 @@ def test_the_second_check_does_not_import_frictionless(package_copy: Path, tmp_p
 
 def test_an_edit_of_the_data_still_uses_the_remembered_verdict(package_copy: Path, tmp_path):
 
-
     cache = str(tmp_path / "cache")
     _probe(package_copy / "datapackage.json", cache)
     set_cell(package_copy, "observations", 2, "value", "93%")

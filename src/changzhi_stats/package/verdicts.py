@@ -89,7 +89,7 @@ def _pairs(stored: object) -> Verdict | None:
 def _owners(stored: object) -> dict[str, list[str]] | None:
     if not isinstance(stored, dict):
         return None
-    for note, names in stored.items():
+    for names in stored.values():
         if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
             return None
     return {note: list(names) for note, names in stored.items()}
