@@ -25,6 +25,7 @@ from changzhi_stats.engines.polars.plan import Plan, plan
 from changzhi_stats.errors import CzStatsError, UsageError
 from changzhi_stats.package.descriptor import PackageSpec, ResourceSpec, load_package
 from changzhi_stats.package.limits import Limits, describe_bytes
+from changzhi_stats.package.paths import StorePath, is_store_uri
 from changzhi_stats.report import i18n
 from changzhi_stats.report.failures import AllFailures
 from changzhi_stats.report.problems import DEFAULT_MAX_ERRORS, Findings, Report, make_problem
@@ -94,11 +95,11 @@ def validate(
     return locate(report, package)  # problems in a sheet: also as Sheet1!C7
 
 
-def _failures_folder(failures: str | Path | None) -> Path | None:
+def _failures_folder(failures: str | Path | None) -> Path | StorePath | None:
     """The folder for ``--failures``: absent (created) or empty, never mixed with old files."""
     if failures is None:
         return None
-    folder = Path(failures)
+    folder = StorePath(str(failures)) if is_store_uri(str(failures)) else Path(failures)
     try:
         if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
             raise UsageError(f"failures: {folder} must be an empty folder or not exist yet")

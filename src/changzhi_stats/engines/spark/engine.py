@@ -33,7 +33,7 @@ from changzhi_stats.engines.polars.engine import PolarsEngine, TablePlan
 from changzhi_stats.engines.polars.enrich import Loaded, lookup_table, source_texts
 from changzhi_stats.engines.spark import tasks
 from changzhi_stats.engines.spark.session import session
-from changzhi_stats.report.failures import AllFailures
+from changzhi_stats.report.failures import AllFailures, shift_rows
 from changzhi_stats.report.problems import Findings, Problem
 from changzhi_stats.sources.text import ROW
 
@@ -199,15 +199,7 @@ def _shifted(problem: Problem, offset: int) -> Problem:
     return replace(problem, row=problem.row + offset)
 
 
-def _shift_failures(folder: Path, offsets: list[int]) -> None:
+def _shift_failures(folder: Any, offsets: list[int]) -> None:
     """The failures a part's task wrote, with its rows renumbered as the whole table's."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
     for job, offset in enumerate(offsets):
-        path = folder / tasks.failures_file(job)
-        if not offset or not path.exists():
-            continue
-        table = pq.read_table(path)
-        rows = pc.add(table.column("row"), offset)
-        pq.write_table(table.set_column(table.schema.get_field_index("row"), "row", rows), path)
+        shift_rows(folder, tasks.failures_file(job), offset)
