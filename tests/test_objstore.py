@@ -250,3 +250,29 @@ def test_multipart_on_s3(s3: str, tmp_path: Path) -> None:
     report = validate(upload(s3, folder, "packages", "multipart"), lang="en")
     assert [(p.check, p.row, p.field) for p in report.errors if p.resource == "t"] == EXPECTED
     _same(report, validate(folder, lang="en"))
+
+
+def test_publish_reads_a_package_on_s3(s3: str, tmp_path: Path) -> None:
+    from changzhi_stats.release.publish import publish
+
+    uri = upload(s3, BUNDLED, "packages", "publish")
+    remote = publish(uri, out=tmp_path / "from-s3", version="1.0.0")
+    local = publish(BUNDLED, out=tmp_path / "from-disk", version="1.0.0")
+    assert remote.datapackage_sha256 == local.datapackage_sha256
+    release = tmp_path / "from-s3" / "1.0.0"
+    for path in sorted(release.rglob("*")):
+        if path.is_file():
+            twin = tmp_path / "from-disk" / "1.0.0" / path.relative_to(release)
+            assert path.read_bytes() == twin.read_bytes(), path.name
+
+
+@pytest.mark.parametrize("out", ["s3://releases/city", "gs://releases/city", "https://x.org/r"])
+def test_publishing_to_an_object_store_is_refused(tmp_path: Path, out: str) -> None:
+    from changzhi_stats.release.publish import publish
+
+    with pytest.raises(UsageError, match="atomic"):
+        publish(BUNDLED, out=out)
+    result = CliRunner().invoke(main, ["publish", str(BUNDLED), "--out", out])
+    assert result.exit_code == 2
+    assert "atomic" in result.output
+    assert not Path("s3:").exists() and not Path("gs:").exists()
