@@ -83,9 +83,13 @@ def stop_s3(process: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from serve_s3(tmp_path_factory.mktemp("moto"))
+
+
+def serve_s3(folder: Path) -> Iterator[str]:
     """The endpoint of a fresh S3 API; the AWS_* variables point pyarrow (and Spark's Python
     workers, which inherit them) at it, as a user sets them for a real store."""
-    process, endpoint = start_s3(tmp_path_factory.mktemp("moto") / "moto.log")
+    process, endpoint = start_s3(folder / "moto.log")
     saved = {k: os.environ.get(k) for k in [*CREDENTIALS, "AWS_ENDPOINT_URL"]}
     os.environ.update(CREDENTIALS, AWS_ENDPOINT_URL=endpoint)
     try:
