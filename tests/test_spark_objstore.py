@@ -80,3 +80,15 @@ def test_spark_writes_failures_to_s3(spark, s3: str, tmp_path: Path) -> None:
     written = ds.dataset("spark-results/run", filesystem=fs, format="parquet").to_table()
     key = lambda r: (r["resource"] or "", r["row"] or 0, r["check"], r["field"] or "")  # noqa: E731
     assert sorted(written.to_pylist(), key=key) == read_failures(tmp_path / "local")
+
+
+def test_spark_joins_parts_on_s3_as_on_disk(spark, s3: str, tmp_path: Path) -> None:
+    from test_multipart_joins import JOINED, PLAIN, write_parts
+
+    from changzhi_stats.package.limits import Limits
+
+    for name, parts, limits in [("joined", JOINED, None), ("cut", PLAIN, Limits(rows=8))]:
+        folder = write_parts(tmp_path / name, parts)
+        uri = upload(s3, folder, "spark-packages", name)
+        options = {"limits": limits} if limits else {}
+        _same(validate(uri, engine="spark", lang="en", **options), validate(folder, **options))

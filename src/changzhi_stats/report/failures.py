@@ -118,6 +118,18 @@ def shift_rows(folder, name: str, offset: int) -> None:
     pq.write_table(table.set_column(index, "row", rows), target, **where)
 
 
+def remove_failures(folder, name: str) -> None:
+    """Delete ``folder / name`` if it was written (a Spark job's file, before a second run)."""
+    store = _on_store(folder)
+    path = (folder if store else Path(folder)) / name
+    if not path.exists():
+        return
+    if store:
+        path.filesystem.delete_file(path.fs_path)
+    else:
+        path.unlink()
+
+
 def table_of(problems: Sequence[Problem]) -> pa.Table:
     return pa.table(
         {
