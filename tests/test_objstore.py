@@ -280,3 +280,23 @@ def test_publishing_to_an_object_store_is_refused(tmp_path: Path, out: str) -> N
     assert result.exit_code == 2
     assert "atomic" in result.output
     assert not Path("s3:").exists() and not Path("gs:").exists()
+
+
+def test_declared_bytes_and_hashes_are_checked_on_s3(s3: str, tmp_path: Path) -> None:
+    folder = tmp_path / "integrity"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "t.csv").write_bytes(b"id\n1\n2\n")
+    schema = {"fields": [{"name": "id", "type": "integer"}]}
+    resources = [
+        {"name": "right", "path": "data/t.csv", "schema": schema, "bytes": 7},
+        {"name": "bytes", "path": "data/t.csv", "schema": schema, "bytes": 8},
+        {"name": "hash", "path": "data/t.csv", "schema": schema, "hash": "sha256:00"},
+    ]
+    descriptor = {"name": "i", "title": "i", "licenses": [{"name": "CC0-1.0"}]}
+    (folder / "datapackage.json").write_text(json.dumps({**descriptor, "resources": resources}))
+    report = validate(upload(s3, folder, "packages", "integrity"), lang="en")
+    _same(report, validate(folder, lang="en"))
+    assert {(p.check, p.resource) for p in report.errors} == {
+        ("byte-count", "bytes"),
+        ("hash-count", "hash"),
+    }

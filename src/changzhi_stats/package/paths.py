@@ -183,8 +183,14 @@ def _filesystem(scheme: str, netloc: str, query: str):
             try:
                 _FILESYSTEMS[key] = pafs.FileSystem.from_uri(uri)[0]
             except (OSError, ValueError, ImportError) as exc:  # not built in, no such bucket
-                raise StoreError(f"{scheme}://{netloc}: cannot be opened: {exc}") from None
+                raise StoreError(f"{scheme}://{netloc}: cannot be opened: {_said(exc)}") from None
         return _FILESYSTEMS[key]
+
+
+def _said(exc: BaseException) -> str:
+    """The first line of an error (pyarrow's HDFS error lists every path it tried for libjvm)."""
+    lines = str(exc).strip().splitlines()
+    return lines[0][:500] if lines else type(exc).__name__
 
 
 class StorePath:
@@ -269,7 +275,7 @@ class StorePath:
         except StoreError:
             raise
         except (OSError, ValueError) as exc:
-            raise StoreError(f"{self}: {exc}") from None
+            raise StoreError(f"{self}: {_said(exc)}") from None
 
     def stat(self) -> os.stat_result:
         import pyarrow.fs as pafs
@@ -322,7 +328,7 @@ class StorePath:
         try:
             infos = self.filesystem.get_file_info(selector)
         except (OSError, ValueError) as exc:
-            raise StoreError(f"{self}: {exc}") from None
+            raise StoreError(f"{self}: {_said(exc)}") from None
         return [self / posixpath.basename(info.path) for info in infos]
 
     def mkdir(self, parents: bool = False, exist_ok: bool = False) -> None:
@@ -344,7 +350,7 @@ class StorePath:
         try:
             native = self.filesystem.open_input_file(self.fs_path)
         except (OSError, ValueError) as exc:
-            raise StoreError(f"{self}: {exc}") from None
+            raise StoreError(f"{self}: {_said(exc)}") from None
         return io.BufferedReader(_NativeRaw(native), 1 << 20)
 
 
@@ -371,7 +377,7 @@ class _NativeRaw(io.RawIOBase):
         try:
             data = self._native.read(len(buffer))
         except (OSError, ValueError) as exc:
-            raise StoreError(str(exc)) from None
+            raise StoreError(_said(exc)) from None
         buffer[: len(data)] = data
         return len(data)
 
