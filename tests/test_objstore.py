@@ -300,3 +300,20 @@ def test_declared_bytes_and_hashes_are_checked_on_s3(s3: str, tmp_path: Path) ->
         ("byte-count", "bytes"),
         ("hash-count", "hash"),
     }
+
+
+def test_the_html_report_shows_the_rows_on_s3(s3: str) -> None:
+    import re
+
+    from changzhi_stats.html_report import html_report
+
+    folder = FIXTURES / "bad-observations"
+    uri = upload(s3, folder, "packages", "html")
+    remote, local = html_report(validate(uri, lang="en")), html_report(validate(folder, lang="en"))
+    assert 'id="by-indicator"' in remote
+
+    def plain(page: str, where: str) -> str:
+        page = page.replace(where, "PACKAGE")
+        return re.sub(r"[0-9.]+ s\b", "", page)
+
+    assert plain(remote, f"{uri}datapackage.json") == plain(local, str(folder / "datapackage.json"))
