@@ -157,7 +157,7 @@ def open_regular(
 # Filesystem URIs read through pyarrow.fs (FileSystem.from_uri): object stores and HDFS. Any
 # other scheme (http, https, ftp, …) stays a URL that is never fetched.
 STORE_SCHEMES = frozenset({"s3", "gs", "gcs", "abfs", "abfss", "hdfs", "viewfs"})
-_FILESYSTEMS: dict[tuple[str, str, str], object] = {}
+_FILESYSTEMS: dict[tuple[str, str, str, str], object] = {}
 _FILESYSTEMS_LOCK = threading.Lock()
 
 
@@ -174,7 +174,7 @@ def _filesystem(scheme: str, netloc: str, query: str):
     """The pyarrow filesystem of a bucket (one per process; credentials and endpoint as the
     SDK reads them: ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_ENDPOINT_URL``,
     ``AWS_REGION``, or the URI's query, e.g. ``?endpoint_override=host:port&scheme=http``)."""
-    key = (scheme, netloc, query)
+    key = (scheme, netloc, query, os.environ.get("AWS_ENDPOINT_URL", ""))
     with _FILESYSTEMS_LOCK:
         if key not in _FILESYSTEMS:
             import pyarrow.fs as pafs
