@@ -25,6 +25,7 @@ import polars as pl
 from changzhi_stats import arguments
 from changzhi_stats.package.compression import open_data
 from changzhi_stats.package.descriptor import PackageSpec, ResourceSpec, load_package
+from changzhi_stats.package.paths import open_regular
 from changzhi_stats.report import i18n
 from changzhi_stats.report.catalogue import ERROR
 from changzhi_stats.report.problems import Findings, Problem, Report
@@ -332,11 +333,10 @@ def _count_rows(resource: ResourceSpec) -> int | None:
     if path is None or resource.format == "xlsx" or resource.compression:
         return None
     try:
-        path = Path(path)
         if not path.is_file() or path.stat().st_size > _COUNTED_BYTES:
             return None
         encoding = resource.encoding or "utf-8"
-        with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        with open_regular(path, "r", encoding=encoding, errors="replace", newline="") as handle:
             head = handle.read(1 << 16)
             handle.seek(0)
             dialect = dialect_of(resource, head)
@@ -355,10 +355,10 @@ def _indicator_names(package: PackageSpec | None, lang: str) -> dict[str, str]:
         return {}
     wanted = ("name_zh", "name_en") if lang == "zh" else ("name_en", "name_zh")
     try:
-        path = Path(resource.path)
+        path = resource.path  # a Path, or a StorePath (a package on an object store)
         if not path.is_file() or path.stat().st_size > _COUNTED_BYTES or resource.compression:
             return {}
-        with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        with open_regular(path, "r", encoding="utf-8-sig", errors="replace", newline="") as handle:
             reader = csv.DictReader(handle)
             names = {}
             for row in reader:
@@ -525,8 +525,8 @@ def _rows_of(resource: ResourceSpec, numbers: set[int]) -> tuple[list[str] | Non
     """The header (row 1) and the wanted rows of one resource, streamed, stopping early."""
     if resource.format == "xlsx":
         return _sheet_rows(resource, numbers)
-    path = Path(resource.path)
-    if not path.is_file():
+    path = resource.path  # a Path, or a StorePath (a package on an object store)
+    if path is None or not path.is_file():
         return None, {}
     encoding = resource.encoding or "utf-8"
     if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):

@@ -25,6 +25,7 @@ from changzhi_stats.engines.polars.plan import Plan, plan
 from changzhi_stats.errors import CzStatsError, UsageError
 from changzhi_stats.package.descriptor import PackageSpec, ResourceSpec, load_package
 from changzhi_stats.package.limits import Limits, describe_bytes
+from changzhi_stats.package.paths import StorePath, is_store_uri
 from changzhi_stats.report import i18n
 from changzhi_stats.report.failures import AllFailures
 from changzhi_stats.report.problems import DEFAULT_MAX_ERRORS, Findings, Report, make_problem
@@ -94,11 +95,11 @@ def validate(
     return locate(report, package)  # problems in a sheet: also as Sheet1!C7
 
 
-def _failures_folder(failures: str | Path | None) -> Path | None:
+def _failures_folder(failures: str | Path | None) -> Path | StorePath | None:
     """The folder for ``--failures``: absent (created) or empty, never mixed with old files."""
     if failures is None:
         return None
-    folder = Path(failures)
+    folder = StorePath(str(failures)) if is_store_uri(str(failures)) else Path(failures)
     try:
         if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
             raise UsageError(f"failures: {folder} must be an empty folder or not exist yet")
@@ -122,6 +123,10 @@ class _Table:
     loaded: Loaded | None = None
     nul_scan: Future[bool] | None = None  # whether the file may hold a NUL byte at all
     causes: list[Cause] = field(default_factory=list)  # one finding each, after the reading
+    # a part of a multipart table read alone (Spark): the table's data rows before it, so the
+    # row limit is the table's, and what its row numbers become in the table (for messages)
+    rows_before: int = 0
+    row_offset: int = 0
 
     @property
     def name(self) -> str:
@@ -393,13 +398,14 @@ def _within_limits(
     """The raw batches up to the first row over a limit (rows, cell length); a table that hits
     one gets a ``limit-exceeded`` finding and is read no further."""
     limits = table.limits
-    seen = 0
+    seen = table.rows_before
+    shown = table.row_offset  # a message names the row as the whole table numbers it
     try:
         for batch in batches:
             hit = None
             if seen + batch.height > limits.rows:
                 cut = int(batch[ROW][limits.rows - seen])
-                what = f"row {cut} is data row {limits.rows + 1:,}"
+                what = f"row {cut + shown} is data row {limits.rows + 1:,}"
                 hit = (cut, None, what, f"{limits.rows:,} rows", "rows", None)
             long = _first_long_cell(table, batch.head(limits.rows - seen), limits.cell_chars)
             if long is not None:
@@ -422,7 +428,7 @@ def _within_limits(
                     field=name,
                     what=what,
                     limit=limit or f"{limits.cell_chars:,} characters",
-                    consequence=f"row {row} and the rows after it were not read",
+                    consequence=f"row {row + shown} and the rows after it were not read",
                     hint=limits.raise_hint(key),
                 )
             )
@@ -492,7 +498,13 @@ def _spec(table: _Table, rules: list[Rule]) -> TableSpec:
 
 
 def open_elsewhere(
-    resource: ResourceSpec, limits: Limits, rules: list[Rule], part: int | None = None
+    resource: ResourceSpec,
+    limits: Limits,
+    rules: list[Rule],
+    part: int | tuple[int, ...] | None = None,
+    *,
+    rows_before: int = 0,
+    row_offset: int = 0,
 ) -> tuple | None:
     """Open ``resource`` afresh in another process (a Spark task): (its TableSpec, read, rows,
     last).
@@ -501,13 +513,18 @@ def open_elsewhere(
     short and long rows, limits); what opening finds (header, schema) the caller has reported.
     ``rows()`` is how many data rows were read, ``last()`` the last row number read (blank rows
     included). ``part``: only that part of a multipart resource, read alone (header and row
-    numbers its own). None: the file cannot be read here.
+    numbers its own; a tuple: those parts, read as one stream). None: the file cannot be read
+    here. ``rows_before``, ``row_offset``: see :class:`_Table`.
     """
-    if part is not None:
+    if isinstance(part, int):
         resource = replace(resource, path=resource.parts[part], parts=())
+    elif part is not None:
+        chosen = tuple(resource.parts[i] for i in part)
+        resource = replace(resource, path=chosen[0], parts=chosen if len(chosen) > 1 else ())
     table = _open(resource, Findings(0), limits)
     if table is None:
         return None
+    table.rows_before, table.row_offset = rows_before, row_offset
 
     def read(findings: Findings) -> Iterator[pl.DataFrame]:
         return _at_least_one(_prepared(table, findings), table)

@@ -23,7 +23,14 @@ from changzhi_stats.errors import PackageUnreadable
 from changzhi_stats.package import integrity, verdicts
 from changzhi_stats.package.compression import COMPRESSIONS, compression_of, inner_suffix
 from changzhi_stats.package.limits import Limits, describe_bytes, json_depth
-from changzhi_stats.package.paths import is_remote, open_regular, unsafe_reason
+from changzhi_stats.package.paths import (
+    StoreError,
+    StorePath,
+    is_remote,
+    is_store_uri,
+    open_regular,
+    unsafe_reason,
+)
 from changzhi_stats.report.problems import Problem, make_problem
 
 TABULAR_FORMATS = {"csv": ",", "tsv": "\t", "txt": ",", "xlsx": ","}  # xlsx: xlsxsource.py
@@ -58,8 +65,8 @@ class ResourceSpec:
 class PackageSpec:
     """The descriptor, resolved: what to validate and what was already found wrong with it."""
 
-    descriptor_path: Path
-    base: Path
+    descriptor_path: Path | StorePath  # StorePath: a package on an object store (s3://…)
+    base: Path | StorePath
     descriptor: dict
     resources: list[ResourceSpec] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -131,7 +138,9 @@ def load_package(
         path = default_package_path()
     else:
         text = str(source)
-        if is_remote(text):
+        if is_store_uri(text):  # s3://bucket/prefix/datapackage.json: read through pyarrow.fs
+            path = _store_descriptor(text)
+        elif is_remote(text):
             if allow_remote:
                 raise PackageUnreadable(
                     f"{text}: remote packages cannot be fetched yet (--allow-remote does not "
@@ -140,12 +149,13 @@ def load_package(
             raise PackageUnreadable(
                 f"{text}: remote packages are not read; download it and validate the local copy"
             )
-        path = Path(text)
-        try:
-            if path.is_dir():
-                path = path / "datapackage.json"
-        except (OSError, ValueError) as exc:  # a name too long, a NUL byte
-            raise PackageUnreadable(f"{text}: cannot be read: {exc}") from None
+        else:
+            path = Path(text)
+            try:
+                if path.is_dir():
+                    path = path / "datapackage.json"
+            except (OSError, ValueError) as exc:  # a name too long, a NUL byte
+                raise PackageUnreadable(f"{text}: cannot be read: {exc}") from None
     try:
         descriptor = _read_json(path, what="package descriptor", limits=limits)
     except _Unparsable as exc:  # a finding, as frictionless-py reports it: there is a file
@@ -177,6 +187,20 @@ def load_package(
     return package
 
 
+def _store_descriptor(text: str) -> StorePath:
+    """The descriptor of a package on an object store: the URI itself, or ``datapackage.json``
+    under it when it names a prefix (``s3://bucket/prefix/``)."""
+    path = StorePath(text)
+    try:
+        if text.endswith("/") or path.is_dir():
+            path = path / "datapackage.json"
+    except StoreError as exc:
+        raise PackageUnreadable(str(exc)) from None
+    if "\x00" in str(path):
+        raise PackageUnreadable(f"{text}: cannot be read: a NUL byte in the name")
+    return path
+
+
 def missing_for_reuse(descriptor: dict) -> list[str]:
     """The check codes of what a reuser needs and the descriptor lacks: a ``title`` and a
     licence (an entry of ``licenses`` with a ``name`` or a ``path``)."""
@@ -195,7 +219,9 @@ def missing_for_reuse(descriptor: dict) -> list[str]:
     return missing
 
 
-def _unparsable(path: Path, limits: Limits, allow_remote: bool, note: str) -> PackageSpec:
+def _unparsable(
+    path: Path | StorePath, limits: Limits, allow_remote: bool, note: str
+) -> PackageSpec:
     """A package whose descriptor is a file but not a JSON object: one package-error."""
     package = PackageSpec(
         descriptor_path=path,

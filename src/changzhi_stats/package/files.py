@@ -10,6 +10,7 @@ never a hang, a memory blow-up or a ``RecursionError``.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import stat
@@ -58,7 +59,10 @@ def digest(
     size = 0
     with paths.open_regular(path, "rb", follow_symlinks=follow_symlinks) as handle:
         if hasher is None:
-            return os.fstat(handle.fileno()).st_size, None
+            try:
+                return os.fstat(handle.fileno()).st_size, None
+            except io.UnsupportedOperation:  # an object on a store (package.paths.StorePath)
+                return handle.seek(0, io.SEEK_END), None
         while chunk := handle.read(CHUNK):
             hasher.update(chunk)  # releases the GIL on large chunks
             size += len(chunk)

@@ -20,10 +20,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from changzhi_stats import arguments
-from changzhi_stats.errors import CzStatsError, PublishFailed, PublishRefused
+from changzhi_stats.errors import CzStatsError, PublishFailed, PublishRefused, UsageError
 from changzhi_stats.package.descriptor import PackageSpec, load_package, missing_for_reuse
 from changzhi_stats.package.files import read_json, sha256_regular
 from changzhi_stats.package.limits import Limits
+from changzhi_stats.package.paths import is_remote
 from changzhi_stats.release import dcat
 from changzhi_stats.release.diff import BUMPS, Diff, Side, compare, next_version
 from changzhi_stats.release.writers import ReleaseWriter
@@ -105,6 +106,12 @@ def publish(
         limits_=limits,
         allow_remote=allow_remote,
     )
+    if is_remote(str(out)):  # Path("s3://b/x") would be a local folder "s3:/b/x"
+        raise UsageError(
+            f"out: {out}: a release is written to a local folder only: it is staged and renamed "
+            "into place in one atomic step, which an object store cannot do (a reader could see "
+            "half a release); publish to a local folder, then copy it (aws s3 sync, gsutil rsync)"
+        )
     package = load_package(source, limits=limits, allow_remote=allow_remote)
     if package.unparsable:  # not valid JSON: refused before anything is created
         report, _ = check_package(package, Findings(max_errors))

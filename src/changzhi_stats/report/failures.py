@@ -18,6 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from changzhi_stats.errors import UsageError
 from changzhi_stats.report.problems import Findings, Problem
 
 SCHEMA = pa.schema(
@@ -35,9 +36,11 @@ _FLUSH = 65_536  # problems buffered before a row group is written
 class AllFailures(Findings):
     """Findings that also write every counted problem to ``folder / name`` (Parquet)."""
 
-    def __init__(self, cap: int, folder: Path, name: str = "driver.parquet") -> None:
+    def __init__(self, cap: int, folder, name: str = "driver.parquet") -> None:
         super().__init__(cap)
-        self.path = Path(folder) / name
+        # a local folder, or a prefix on an object store (package.paths.StorePath: it has a
+        # pyarrow ``filesystem`` and its ``fs_path``; s3://bucket/failures/)
+        self.path = (folder if _on_store(folder) else Path(folder)) / name
         self.written = 0
         self._buffer: list[Problem] = []
         self._writer: pq.ParquetWriter | None = None
@@ -70,8 +73,7 @@ class AllFailures(Findings):
 
     def _flush(self) -> None:
         if self._writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._writer = pq.ParquetWriter(self.path, SCHEMA)
+            self._writer = _writer(self.path)
         problems, self._buffer = self._buffer, []
         if problems:
             self._writer.write_table(table_of(problems))
@@ -83,6 +85,49 @@ class AllFailures(Findings):
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+
+def _on_store(path: object) -> bool:
+    return hasattr(path, "filesystem") and hasattr(path, "fs_path")
+
+
+def _writer(path) -> pq.ParquetWriter:
+    try:
+        if _on_store(path):
+            return pq.ParquetWriter(path.fs_path, SCHEMA, filesystem=path.filesystem)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return pq.ParquetWriter(path, SCHEMA)
+    except OSError as exc:  # a bucket or folder gone, no permission: said, never a traceback
+        raise UsageError(f"failures: cannot write {path}: {exc.strerror or exc}") from None
+
+
+def shift_rows(folder, name: str, offset: int) -> None:
+    """Renumber the rows of ``folder / name`` (if written) by ``offset``: a part of a multipart
+    table, checked alone, as the rows of the whole table. ``folder`` as for AllFailures."""
+    import pyarrow.compute as pc
+
+    store = _on_store(folder)
+    path = (folder if store else Path(folder)) / name
+    where = {"filesystem": path.filesystem} if store else {}
+    target = path.fs_path if store else path
+    if not offset or not path.exists():
+        return
+    table = pq.read_table(target, **where)
+    rows = pc.add(table.column("row"), offset)
+    index = table.schema.get_field_index("row")
+    pq.write_table(table.set_column(index, "row", rows), target, **where)
+
+
+def remove_failures(folder, name: str) -> None:
+    """Delete ``folder / name`` if it was written (a Spark job's file, before a second run)."""
+    store = _on_store(folder)
+    path = (folder if store else Path(folder)) / name
+    if not path.exists():
+        return
+    if store:
+        path.filesystem.delete_file(path.fs_path)
+    else:
+        path.unlink()
 
 
 def table_of(problems: Sequence[Problem]) -> pa.Table:

@@ -33,7 +33,7 @@ from changzhi_stats.engines.polars.engine import PolarsEngine, TablePlan
 from changzhi_stats.engines.polars.enrich import Loaded, lookup_table, source_texts
 from changzhi_stats.engines.spark import tasks
 from changzhi_stats.engines.spark.session import session
-from changzhi_stats.report.failures import AllFailures
+from changzhi_stats.report.failures import AllFailures, remove_failures, shift_rows
 from changzhi_stats.report.problems import Findings, Problem
 from changzhi_stats.sources.text import ROW
 
@@ -57,6 +57,7 @@ class SparkEngine:
         self.master = spark_master
         self.queued: list[TablePlan] = []
         self.offsets: list[int] = []  # by job: what a part adds to its own row numbers
+        self.jobs: list[tasks.Job] = []  # what each job reads (tasks.plan_jobs, tasks.revise)
         self.spark = session(spark_master)  # fails early and cleanly without pyspark or Java
 
     def plan_table(self, table: TableSpec) -> TablePlan:
@@ -85,6 +86,7 @@ class SparkEngine:
             self._source_texts(findings),
             tables=tables,
             failures=findings.path.parent if isinstance(findings, AllFailures) else None,
+            jobs=self.jobs,
         )
         jobs = len(openers)
         numbers = self.spark.range(jobs, numPartitions=jobs).selectExpr("cast(id as int) job")
@@ -94,6 +96,14 @@ class SparkEngine:
             results = out.where(f"key = {tasks.FINDINGS}").select("job", "payload").collect()
             by_job = {job: pickle.loads(payload) for job, payload in results}
             self.offsets = self._offsets(tables, by_job)
+            table_openers = [plan.table.opener for plan in self.queued]
+            revised = tasks.revise(table_openers, self.jobs, by_job, self.offsets)
+            if revised is not None:  # read again as one stream reads it (see tasks.Job)
+                if context.failures is not None:
+                    for job in range(jobs):
+                        remove_failures(context.failures, tasks.failures_file(job))
+                self.jobs = revised
+                return self.complete(findings)
             for job in sorted(by_job):  # reading order: the parts of a table in turn
                 result, offset = by_job[job], self.offsets[job]
                 for check, count in result["counts"].items():
@@ -120,16 +130,12 @@ class SparkEngine:
         return dict(rows)
 
     def _jobs(self) -> tuple[list, list[int]]:
-        """One job a file: a multipart table's parts are read by tasks of their own."""
-        openers: list = []
-        tables: list[int] = []
-        for index, plan in enumerate(self.queued):
-            opener = plan.table.opener
-            parts = _parts(opener)
-            for part in range(len(parts)) if parts else [None]:
-                openers.append(opener if part is None else partial(opener, part=part))
-                tables.append(index)
-        return openers, tables
+        """One job a file: a multipart table's parts are read by tasks of their own (or a few
+        together, when a run showed they must be: tasks.revise)."""
+        table_openers = [plan.table.opener for plan in self.queued]
+        if not self.jobs:
+            self.jobs = tasks.plan_jobs(table_openers)
+        return tasks.job_openers(table_openers, self.jobs), [job.table for job in self.jobs]
 
     def _offsets(self, tables: list[int], by_job: dict[int, dict]) -> list[int]:
         """What to add to a part's own row numbers: as frictionless-py reads a multipart table,
@@ -189,25 +195,13 @@ def _resource(opener: Any) -> Any:
     return args[0] if args else None
 
 
-def _parts(opener: Any) -> tuple:
-    return tuple(getattr(_resource(opener), "parts", ()) or ())
-
-
 def _shifted(problem: Problem, offset: int) -> Problem:
     if not offset or problem.row is None:
         return problem
     return replace(problem, row=problem.row + offset)
 
 
-def _shift_failures(folder: Path, offsets: list[int]) -> None:
+def _shift_failures(folder: Any, offsets: list[int]) -> None:
     """The failures a part's task wrote, with its rows renumbered as the whole table's."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
     for job, offset in enumerate(offsets):
-        path = folder / tasks.failures_file(job)
-        if not offset or not path.exists():
-            continue
-        table = pq.read_table(path)
-        rows = pc.add(table.column("row"), offset)
-        pq.write_table(table.set_column(table.schema.get_field_index("row"), "row", rows), path)
+        shift_rows(folder, tasks.failures_file(job), offset)

@@ -10,9 +10,11 @@ implementation of every rule. What needs every file (repeated keys) leaves the t
 
 from __future__ import annotations
 
+import io
 import pickle
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,7 @@ import pyarrow as pa
 
 from changzhi_stats.engines.polars.engine import KeyTracker, PolarsEngine
 from changzhi_stats.engines.polars.enrich import Loaded
+from changzhi_stats.package.compression import CHUNK, open_data
 from changzhi_stats.report.failures import AllFailures
 from changzhi_stats.report.problems import Findings
 from changzhi_stats.rules.core import KEY_HASH
@@ -39,6 +42,133 @@ OUTPUT_DDL = "job int, key int, hash bigint, payload binary"
 FINDINGS = -1
 
 
+@dataclass(frozen=True)
+class Job:
+    """One task's reading: a file, a part of a multipart table, or parts read as one stream.
+
+    A first run reads every part alone. :func:`revise` plans a second run when that cannot
+    give the one-stream result: a part that does not end with a line break (frictionless-py
+    joins its last line to the next part's first data line: the two are read together), or a
+    table whose reading stops within it (``--max-rows`` counts the table's rows, a cell over
+    ``--max-cell-chars`` ends the table: the parts after it are not read).
+    """
+
+    table: int  # index into the engine's queued tables
+    parts: tuple[int, ...] | None = None  # None: a table of one file
+    rows_before: int = 0  # the table's data rows before this job (the row limit is per table)
+    row_offset: int = 0  # what this job's row numbers become in the table (for messages)
+    skip: bool = False  # after the table's reading stopped: not read
+    final: bool = False  # planned from a run's results: not revised again
+
+
+def plan_jobs(openers: list[Callable]) -> list[Job]:
+    """The first run: one job a file, each part of a multipart table alone (``openers``: each
+    queued table's ``partial(validate.open_elsewhere, resource, ...)``)."""
+    jobs = []
+    for table, opener in enumerate(openers):
+        parts = _parts_of(opener)
+        jobs += [Job(table, (k,)) for k in range(len(parts))] if parts else [Job(table)]
+    return jobs
+
+
+def job_openers(openers: list[Callable], jobs: list[Job]) -> list[Callable]:
+    """What each job's task calls to open its reading (validate.open_elsewhere, bound)."""
+    return [
+        openers[job.table]
+        if job.parts is None
+        else partial(
+            openers[job.table],
+            part=job.parts,
+            rows_before=job.rows_before,
+            row_offset=job.row_offset,
+        )
+        for job in jobs
+    ]
+
+
+def revise(
+    openers: list[Callable], jobs: list[Job], by_job: dict[int, dict], offsets: list[int]
+) -> list[Job] | None:
+    """The jobs of a second run, or None when the run's results stand (see :class:`Job`)."""
+    if any(job.final for job in jobs):
+        return None
+    grouped = _grouped(jobs, by_job)
+    if grouped is not None:
+        return grouped
+    revised, changed = [], False
+    for table in dict.fromkeys(job.table for job in jobs):
+        mine = [(n, job) for n, job in enumerate(jobs) if job.table == table]
+        limits = _limits_of(openers[table])
+        if len(mine) < 2 or limits is None:
+            revised += [job for _, job in mine]
+            continue
+        before, stopped, planned = 0, False, []
+        for n, job in mine:
+            result = by_job.get(n, {})
+            rows = int(result.get("rows", 0))
+            halted = bool(result.get("counts", {}).get("limit-exceeded"))
+            crosses = before + rows > limits.rows
+            changed |= stopped or ((crosses or halted) and offsets[n] > 0)
+            planned.append(replace(job, rows_before=before, row_offset=offsets[n], skip=stopped))
+            stopped = stopped or crosses or halted
+            before += rows
+        revised += planned
+    if not changed:
+        return None
+    return [replace(job, final=True) for job in revised]
+
+
+def _grouped(jobs: list[Job], by_job: dict[int, dict]) -> list[Job] | None:
+    """Parts read together where one does not end with a line break (or the next is empty)."""
+    grouped: list[Job] = []
+    changed = False
+    for n, job in enumerate(jobs):
+        previous = grouped[-1] if grouped else None
+        joined = (
+            previous is not None
+            and previous.table == job.table
+            and job.parts is not None
+            and previous.parts is not None
+            and (
+                by_job.get(n - 1, {}).get("tail") not in (None, b"\n")
+                or by_job.get(n, {}).get("tail") == b""  # an empty part: nothing to read alone
+            )
+        )
+        if joined:
+            assert previous is not None and previous.parts is not None and job.parts is not None
+            grouped[-1] = replace(previous, parts=previous.parts + job.parts)
+            changed = True
+        else:
+            grouped.append(job)
+    return grouped if changed else None
+
+
+def _parts_of(opener: Callable) -> tuple:
+    args = getattr(opener, "args", ())
+    return tuple(getattr(args[0], "parts", ()) or ()) if args else ()
+
+
+def _limits_of(opener: Callable):
+    args = getattr(opener, "args", ())
+    return args[1] if len(args) > 1 else None
+
+
+def tail(path, compression: str | None) -> bytes:
+    """The last byte of a file's data (b"" for none): whether a part ends with a line break.
+    A plain file is read at its end; a compressed one is decompressed to it."""
+    with open_data(path, compression) as handle:
+        if compression is None:
+            size = handle.seek(0, io.SEEK_END)
+            if not size:
+                return b""
+            handle.seek(size - 1)
+            return handle.read(1)
+        last = b""
+        while chunk := handle.read(CHUNK):
+            last = chunk[-1:]
+        return last
+
+
 @dataclass
 class Context:
     """What every task gets: the files to read, the codelists read whole, the source texts."""
@@ -54,6 +184,7 @@ class Context:
     tables: list[int] = field(default_factory=list)
     # --failures: the folder each task writes every failure of its file to (part-JOB.parquet)
     failures: Path | None = None
+    jobs: list[Job] = field(default_factory=list)  # what each job reads (plan_jobs, revise)
 
     def table(self, job: int) -> int:
         return self.tables[job] if self.tables else job
@@ -79,7 +210,14 @@ def _engine(context: Context) -> PolarsEngine:
     return engine
 
 
+def _skipped(context: Context, job: int) -> bool:
+    return bool(context.jobs) and context.jobs[job].skip
+
+
 def _check_file(context: Context, job: int) -> Iterator[pa.RecordBatch]:
+    if _skipped(context, job):
+        yield _payload(job, FINDINGS, {"counts": {}, "kept": {}, "rows": 0, "last": 0})
+        return
     if context.failures is not None:
         findings: Findings = AllFailures(context.cap, context.failures, failures_file(job))
     else:
@@ -113,10 +251,28 @@ def _read_and_check(context: Context, job: int, findings: Findings) -> Iterator[
     for problem in findings.kept():
         by_check.setdefault(problem.check, []).append(problem)
     payload = {"counts": dict(findings.counts), "kept": by_check, "rows": rows, "last": last}
+    payload["tail"] = _tail_of(context, job)
     yield _payload(job, FINDINGS, payload)
 
 
+def _tail_of(context: Context, job: int) -> bytes | None:
+    """The last byte of a part read alone (a first run's multipart job), else None."""
+    if not context.jobs or context.jobs[job].final or context.jobs[job].parts is None:
+        return None
+    opener = context.openers[job]
+    resource = getattr(opener, "args", (None,))[0]
+    parts = context.jobs[job].parts
+    if resource is None or not parts:
+        return None
+    try:
+        return tail(resource.parts[parts[-1]], resource.compression)
+    except (OSError, ValueError):
+        return None  # unreadable: its reading reports that
+
+
 def _candidates(context: Context, job: int) -> Iterator[pa.RecordBatch]:
+    if _skipped(context, job):
+        return
     table = context.table(job)
     wanted = {key: h for (t, key), h in context.repeated.items() if t == table}
     opened = context.openers[job]() if wanted else None
