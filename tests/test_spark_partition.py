@@ -125,3 +125,28 @@ def test_a_generated_multi_key_package(spark, generated, tmp_path, field, monkey
     assert len(parts) > 3  # many keys
     assert (one.path / "SHA256SUMS").read_bytes() == (two.path / "SHA256SUMS").read_bytes()
     assert tree(one.path) == tree(two.path)
+
+
+def test_hostile_keys_on_spark(spark, tmp_path: Path, monkeypatch) -> None:
+    from test_partition import HOSTILE, _multi_key
+
+    source = _multi_key(tmp_path / "pkg", HOSTILE)
+    one, two = both(source, tmp_path, "batch", monkeypatch)
+    assert tree(one.path) == tree(two.path)
+    assert {p.name for p in (tmp_path / "spark").iterdir()} == {
+        "1.0.0",
+        ".lock",
+        "index.json",
+        "catalog.jsonld",
+    }
+
+
+def test_a_too_long_key_on_spark_is_refused_cleanly(spark, tmp_path: Path) -> None:
+    from test_partition import _multi_key
+
+    from changzhi_stats.errors import PublishRefused
+
+    source = _multi_key(tmp_path / "pkg", ["2024", "x" * 300])
+    with pytest.raises(PublishRefused, match="too long for a folder name"):
+        publish(source, out=tmp_path / "out", partition_by="batch", engine="spark")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [".lock"]

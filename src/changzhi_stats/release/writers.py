@@ -12,6 +12,7 @@ import io
 import json
 import os
 import re
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -827,11 +828,17 @@ def normalised(frame: pl.DataFrame, spec: PartSpec) -> pa.Table:
 
 
 class _HashedFile(io.RawIOBase):
-    """A part being written, hashed as it is written (in the writing thread: a task's own)."""
+    """A part being written, hashed as it is written (in the writing thread: a task's own).
+
+    It is written under a temporary name of its own and renamed into place when complete, so
+    a Spark task run twice (a retry, a speculative copy) leaves one whole file, never a mix.
+    """
 
     def __init__(self, path: Path) -> None:
         super().__init__()
-        self._file = open(path, "xb")
+        self.path = path
+        self.temp = path.with_name(f".{path.name}-{os.getpid()}-{secrets.token_hex(6)}")
+        self._file = open(self.temp, "xb")
         self._digest = hashlib.sha256()
         self.size = 0
 
@@ -851,7 +858,14 @@ class _HashedFile(io.RawIOBase):
     def close(self) -> None:
         if not self.closed:
             self._file.close()
+            os.replace(self.temp, self.path)
         super().close()
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self._file.close()
+        with contextlib.suppress(OSError):
+            self.temp.unlink()
 
     def hexdigest(self) -> str:
         return self._digest.hexdigest()
@@ -910,9 +924,10 @@ class PartWriter:
         }
 
     def abandon(self) -> None:
-        for close in (self.parquet.close, self.parquet_file.close, self.csv.close):
-            with contextlib.suppress(Exception):  # the release is being discarded anyway
-                close()
+        with contextlib.suppress(Exception):  # the release is being discarded anyway
+            self.parquet.close()
+        self.parquet_file.discard()
+        self.csv.discard()
 
 
 @dataclass

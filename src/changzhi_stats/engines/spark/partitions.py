@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.ipc
 
 from changzhi_stats.engines.spark.session import session
+from changzhi_stats.errors import CzStatsError, PublishFailed
 from changzhi_stats.report.problems import Findings
 
 SLICES_DDL = "tab int, key string, job int, seq int, payload binary"
@@ -59,16 +60,30 @@ def write(job: PartsJob, master: str | None = None) -> dict[int, list]:
     numbers = spark.range(files, numPartitions=files).selectExpr("cast(id as int) job")
     slices = numbers.mapInArrow(partial(_slices, job), SLICES_DDL)
     width = max(1, min(spark.sparkContext.defaultParallelism, 64))
-    written = (
-        slices.repartition(width, "tab", "key")
-        .sortWithinPartitions("tab", "key", "job", "seq")
-        .mapInArrow(partial(_write, job), WRITTEN_DDL)
-        .collect()
-    )
+    try:
+        written = (
+            slices.repartition(width, "tab", "key")
+            .sortWithinPartitions("tab", "key", "job", "seq")
+            .mapInArrow(partial(_write, job), WRITTEN_DDL)
+            .collect()
+        )
+    except Exception as exc:  # pyspark's own errors: a task failed for good
+        raise PublishFailed(
+            f"the Spark job writing the partitioned tables failed: {_first_line(exc)}; "
+            "nothing was published"
+        ) from None
     found: dict[int, list] = {}
     for table, payload in written:
-        found.setdefault(table, []).append(pickle.loads(payload))
+        part = pickle.loads(payload)
+        if isinstance(part, CzStatsError):  # a refusal in a task (a key too long for a name)
+            raise part
+        found.setdefault(table, []).append(part)
     return found
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line for line in str(exc).strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else type(exc).__name__
 
 
 def _slices(job: PartsJob, numbers: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -137,8 +152,12 @@ def _write(job: PartsJob, rows: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordB
 
     for table, group in itertools.groupby(slices(), key=lambda pair: pair[0]):
         chunks = (pa.ipc.open_stream(payload).read_all() for _, payload in group)
-        for part in job.write_sorted(job.specs[table], chunks):
-            yield _written(table, part)
+        try:
+            for part in job.write_sorted(job.specs[table], chunks):
+                yield _written(table, part)
+        except CzStatsError as exc:  # said on the driver as it is, never as a task's traceback
+            yield _written(table, exc)
+            return
 
 
 def _written(table: int, part: object) -> pa.RecordBatch:
