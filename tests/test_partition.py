@@ -321,3 +321,68 @@ def test_the_command_line_option(tmp_path: Path) -> None:
     result = runner.invoke(main, ["publish", "--out", str(tmp_path / "o2"), "--partition-by", "x"])
     assert result.exit_code != 0 and "Traceback" not in result.output
     assert "no table has a field 'x'" in result.output
+
+
+def test_dcat_lists_every_part_and_verify_checks_it(bundled_releases, tmp_path: Path) -> None:
+    import shutil
+    from urllib.parse import unquote
+
+    _, parted = bundled_releases
+    document = json.loads((parted / "dcat.jsonld").read_text("utf-8"))
+    urls = {
+        unquote(d["dcat:downloadURL"]["@id"]): d for d in document["@graph"][0]["dcat:distribution"]
+    }
+    descriptor = json.loads((parted / "datapackage.json").read_text("utf-8"))
+    for resource in descriptor["resources"]:
+        for part in (resource.get("partitioning") or {}).get("parts", []):
+            distribution = urls[part["path"]]  # relative URLs without --base-url
+            checksum = distribution["spdx:checksum"]["spdx:checksumValue"]["@value"]
+            assert "sha256:" + checksum == part["hash"]
+    copy = tmp_path / parted.name
+    shutil.copytree(parted, copy)
+    text = (copy / "dcat.jsonld").read_text("utf-8")
+    part = next(p for p in urls if "period=2024-Q1" in p and p.endswith(".csv"))
+    size = urls[part]["dcat:byteSize"]["@value"]
+    (copy / "dcat.jsonld").write_text(text.replace(f'"{size}"', '"1"'), "utf-8")
+    problems = {(f.file, f.problem) for f in verify(copy).findings}
+    assert (part, "dcat-mismatch") in problems
+
+
+def test_ckan_push_uploads_every_part(bundled_releases) -> None:
+    """Each part is a file of the dataset; the DataStore loads only unpartitioned tables."""
+    from test_ckan import TOKEN, FakeCkan
+
+    from changzhi_stats.release import ckan
+
+    _, parted = bundled_releases
+    portal = FakeCkan()
+    try:
+        result = ckan.push(parted, portal.url, TOKEN, datastore=True)
+        resources = {r["name"]: r for r in portal.datasets[result.dataset]["resources"]}
+    finally:
+        portal.close()
+    sums = dict(
+        reversed(line.split("  ", 1)) for line in (parted / "SHA256SUMS").read_text().splitlines()
+    )
+    for path, digest in sums.items():
+        assert resources[f"1.0.0/{path}"]["hash"] == f"sha256:{digest}"
+    part = next(p for p in sums if p.startswith("data/observations.parquet/"))
+    assert resources[f"1.0.0/{part}"]["mimetype"] == writers.PARQUET_MEDIATYPE
+
+
+def test_what_a_killed_task_left_is_not_published(tmp_path: Path, monkeypatch) -> None:
+    """A temporary file of a part whose writer died (a Spark task killed) is cleared."""
+    real = writers.ReleaseWriter._write_parts
+
+    def with_leftover(self) -> None:
+        for spec in self.partitioned.values():
+            folder = self.staging / f"data/{spec.stem}.parquet/batch=a"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / ".part-0.parquet-1-abc").write_bytes(b"half")
+        real(self)
+
+    monkeypatch.setattr(writers.ReleaseWriter, "_write_parts", with_leftover)
+    source = _multi_key(tmp_path / "pkg", ["a", "b"])
+    release = publish(source, out=tmp_path / "out", partition_by="batch")
+    assert not list(release.path.rglob(".part-*"))
+    assert verify(release.path).intact

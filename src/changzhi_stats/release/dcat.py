@@ -13,6 +13,7 @@ import json
 import posixpath
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 from changzhi_stats.package.files import read_json
 
@@ -314,7 +315,7 @@ def dataset_document(
         ]
     distributions = []
     fragments: set[str] = set()
-    for resource in descriptor.get("resources") or []:
+    for resource in _each_file(descriptor.get("resources") or []):
         if not isinstance(resource, dict):
             continue
         fmt = str(resource.get("format") or "").lower()
@@ -322,6 +323,8 @@ def dataset_document(
             continue
         media, file_type = FORMATS[fmt]
         url = f"{here}{resource['path']}"
+        if resource.get("partitioning"):  # a part's name has '%' escapes: escaped in a URL
+            url = f"{here}{quote(resource['path'])}"
         label = str(resource.get("title") or resource.get("name") or resource["path"])
         fragment = _unique(f"distribution-{_slug(str(resource.get('name') or url))}", fragments)
         distribution = {
@@ -356,6 +359,35 @@ def dataset_document(
         distributions.append(distribution)
     dataset["dcat:distribution"] = distributions
     return {"@context": CONTEXT, "@graph": [dataset]}
+
+
+def _each_file(resources: list) -> list:
+    """The resources, a partitioned table's parts each as a distribution of its own."""
+    listed = []
+    for resource in resources:
+        partitioning = resource.get("partitioning") if isinstance(resource, dict) else None
+        parts = partitioning.get("parts") if isinstance(partitioning, dict) else None
+        if not isinstance(parts, list) or isinstance(resource.get("path"), str):
+            listed.append(resource)
+            continue
+        title = str(resource.get("title") or resource.get("name") or "")
+        field = partitioning.get("field")
+        for part in parts:
+            if not isinstance(part, dict):
+                continue
+            listed.append(
+                {
+                    "name": f"{resource.get('name')}-{part.get('key')}",
+                    "title": f"{title} ({field} = {part.get('key')})",
+                    "format": resource.get("format"),
+                    "mediatype": resource.get("mediatype"),
+                    "path": part.get("path"),
+                    "bytes": part.get("bytes"),
+                    "hash": part.get("hash"),
+                    "partitioning": True,
+                }
+            )
+    return listed
 
 
 def catalog_document(

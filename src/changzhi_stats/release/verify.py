@@ -21,6 +21,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 import polars as pl
 import pyarrow as pa
@@ -402,6 +403,7 @@ class _Checker:
         url = str((download.get("@id") if isinstance(download, dict) else None) or "")
         marker = f"/{self.name}/"
         name = url.split(marker, 1)[1] if "://" in url and marker in url else url
+        name = unquote(name)  # a URL: the name of a part has its '%' escaped
         target = _inside(self.root, name) if name and "://" not in name else None
         if target is None or self.irregular(name) or not target.is_file():
             return

@@ -425,6 +425,7 @@ class ReleaseWriter:
                 folded[folder.casefold()] = part.key
                 self.digests.update(part.files)
             self.parts[name] = parts
+            self._clear_leftovers(spec)
             if not parts and name in self.empty:  # no rows: no key; the table as one file
                 frame, fields, lookups = self.empty[name]
                 schema = self.part_schemas[name]
@@ -432,6 +433,15 @@ class ReleaseWriter:
                 output = _Output(self.staging, name, schema, fields, units, self.hashing, spec.stem)
                 output.write(frame)
                 self.outputs[name] = output
+
+    def _clear_leftovers(self, spec: PartSpec) -> None:
+        """What a Spark task killed mid-way left in the parts' folders (its temporary files):
+        the parts are the files the tasks that finished reported, nothing else."""
+        for folder in (f"data/{spec.stem}.csv", f"data/{spec.stem}.parquet"):
+            root = inside(self.staging, folder)
+            for path in sorted(root.rglob("*")) if root.is_dir() else ():
+                if path.is_file() and path.relative_to(self.staging).as_posix() not in self.digests:
+                    path.unlink()
 
     def abandon(self) -> None:
         """Close what is open, whatever fails (the staging folder is removed next)."""
