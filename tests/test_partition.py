@@ -95,6 +95,42 @@ def test_frictionless_validates_it_and_reads_the_same_rows(bundled_releases) -> 
     assert frictionless_rows(parted, "observations") == expected
 
 
+def test_the_other_files_are_as_unpartitioned(bundled_releases) -> None:
+    """Tables without the field, the SDMX copy (observations in input order), the sources:
+    the same bytes as in the unpartitioned release."""
+    plain, parted = bundled_releases
+    one, two = tree(plain), tree(parted)
+    same = [f for f in one if not f.startswith("data/observations.") or "sdmx" in f]
+    assert "data/observations.sdmx.csv" in same and "data/regions.parquet" in same
+    assert {f: one[f] for f in same if f.startswith("data/")} == {
+        f: two.get(f) for f in same if f.startswith("data/")
+    }
+
+
+def test_split_by_key_gives_each_key_its_rows_in_order(monkeypatch) -> None:
+    monkeypatch.setattr(writers, "PART_ROWS", 4)  # windows cut inside keys
+    keys = ["b", None, "a", "b", "a", "a", None, "c", "a", "b", "a"]
+    tables = [
+        pa.table(
+            {"n": list(range(i, min(i + 3, len(keys)))), writers.KEY: keys[i : i + 3]},
+            schema=pa.schema([("n", pa.int64()), (writers.KEY, pa.large_string())]),
+        )
+        for i in range(0, len(keys), 3)
+    ]
+    table = pa.concat_tables(tables)  # several chunks, as the spool reads them
+    pieces = list(writers.split_by_key(table))
+    assert all(len(set(p.column(writers.KEY).to_pylist())) == 1 for p in pieces)
+    assert all(p.num_rows <= 4 for p in pieces)
+    got = [
+        (key, n)
+        for p in pieces
+        for key, n in zip(p.column(writers.KEY).to_pylist(), p["n"].to_pylist(), strict=True)
+    ]
+    numbered = zip(keys, range(len(keys)), strict=True)
+    expected = sorted(numbered, key=lambda kn: (kn[0] is None, kn[0] or ""))
+    assert got == expected
+
+
 def test_every_part_has_its_header_and_parts_are_one_table(bundled_releases) -> None:
     _, parted = bundled_releases
     descriptor = json.loads((parted / "datapackage.json").read_text("utf-8"))

@@ -353,10 +353,6 @@ class ReleaseWriter:
                 output = self.outputs[name] = _Output(
                     self.staging, name, schema, fields, units, self.hashing, self.stems[str(name)]
                 )
-        if output is None:
-            self._spool(name, frame, fields, lookups)
-        else:
-            output.write(frame)
             if self.sdmx is None and sdmx.has_observations(name, fields):
                 package_name = self.package.descriptor.get("name")
                 self.structure = sdmx_structure.plan(  # its version: the structure's own
@@ -366,6 +362,10 @@ class ReleaseWriter:
                 structure = sdmx.structure_id(package_name, self.structure.version)
                 handle = HashingFile(inside(self.staging, sdmx.SDMX_PATH), self.hashing)
                 self.sdmx = sdmx.SdmxOutput(handle, structure)
+        if output is None:
+            self._spool(name, frame, fields, lookups)
+        else:
+            output.write(frame)
         self.rows[name] = self.rows.get(name, 0) + frame.height
         if self.sdmx is not None and name == "observations":
             self.sdmx.write(frame)
@@ -979,20 +979,28 @@ def key_order(key: str | None) -> tuple[bool, str]:
 
 
 def split_by_key(table: pa.Table) -> Iterator[pa.Table]:
-    """The rows of ``table`` by key (key order), each key's rows in their order, in runs of at
-    most PART_ROWS rows."""
+    """The rows of ``table`` by key (key order), each key's rows in their order, in pieces of
+    at most PART_ROWS rows, each of one key.
+
+    The rows are gathered a window of PART_ROWS sorted rows at a time: a ``take`` from a table
+    of many chunks costs a pass over all of it, so one per key would cost keys × rows."""
     if not table.num_rows:
         return
     order = pc.array_sort_indices(table.column(KEY), null_placement="at_end")  # stable
     keys = pl.from_arrow(table.column(KEY).take(order))
     assert isinstance(keys, pl.Series)
-    runs = keys.rle()
-    offset = 0
-    for length in runs.struct.field("len").to_list():
-        for start in range(offset, offset + length, PART_ROWS):
-            stop = min(start + PART_ROWS, offset + length)
-            yield table.take(order.slice(start, stop - start))
-        offset += length
+    ends = keys.rle().struct.field("len").cum_sum().to_list()  # where each key's run ends
+    run = 0
+    for start in range(0, table.num_rows, PART_ROWS):
+        window = table.take(order.slice(start, PART_ROWS))
+        stop = start + window.num_rows
+        at = start
+        while at < stop:
+            end = min(ends[run], stop)
+            yield window.slice(at - start, end - at)
+            at = end
+            if end == ends[run]:
+                run += 1
 
 
 class Spool:
