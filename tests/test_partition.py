@@ -422,3 +422,16 @@ def test_what_a_killed_task_left_is_not_published(tmp_path: Path, monkeypatch) -
     release = publish(source, out=tmp_path / "out", partition_by="batch")
     assert not list(release.path.rglob(".part-*"))
     assert verify(release.path).intact
+
+
+def test_many_parts_are_one_dcat_distribution(tmp_path: Path, monkeypatch) -> None:
+    from changzhi_stats.release import dcat
+
+    monkeypatch.setattr(dcat, "MAX_PART_DISTRIBUTIONS", 2)
+    source = _multi_key(tmp_path / "pkg", ["a", "b", "c"])
+    release = publish(source, out=tmp_path / "out", partition_by="batch")
+    document = json.loads((release.path / "dcat.jsonld").read_text("utf-8"))
+    urls = [d["dcat:accessURL"]["@id"] for d in document["@graph"][0]["dcat:distribution"]]
+    assert "data/obs.csv/" in urls and "data/obs.parquet/" in urls
+    assert not [u for u in urls if "batch=" in u]
+    assert verify(release.path).intact

@@ -337,6 +337,8 @@ def dataset_document(
             "dcat:mediaType": {"@id": IANA + media, "@type": "dct:MediaType", "rdfs:label": media},
             "dct:format": {"@id": FILE_TYPE + file_type, "@type": "dct:MediaTypeOrExtent"},
         }
+        if url.endswith("/"):  # the folder of a partitioned table's many parts: no one download
+            del distribution["dcat:downloadURL"]
         if isinstance(resource.get("bytes"), int):
             distribution["dcat:byteSize"] = {
                 "@value": str(resource["bytes"]),
@@ -361,8 +363,13 @@ def dataset_document(
     return {"@context": CONTEXT, "@graph": [dataset]}
 
 
+MAX_PART_DISTRIBUTIONS = 256  # more parts: one distribution, the folder of the parts
+
+
 def _each_file(resources: list) -> list:
-    """The resources, a partitioned table's parts each as a distribution of its own."""
+    """The resources, a partitioned table's parts each as a distribution of its own (up to
+    MAX_PART_DISTRIBUTIONS; beyond, one distribution: the folder, its parts in
+    datapackage.json)."""
     listed = []
     for resource in resources:
         partitioning = resource.get("partitioning") if isinstance(resource, dict) else None
@@ -372,6 +379,20 @@ def _each_file(resources: list) -> list:
             continue
         title = str(resource.get("title") or resource.get("name") or "")
         field = partitioning.get("field")
+        if len(parts) > MAX_PART_DISTRIBUTIONS:  # a portal wants tables, not thousands of files
+            first = parts[0].get("path") if isinstance(parts[0], dict) else None
+            if isinstance(first, str) and first.count("/") >= 2:
+                listed.append(
+                    {
+                        "name": resource.get("name"),
+                        "title": f"{title} ({len(parts)} parts by {field}; see datapackage.json)",
+                        "format": resource.get("format"),
+                        "mediatype": resource.get("mediatype"),
+                        "path": first.rsplit("/", 2)[0] + "/",  # the dataset's folder
+                        "partitioning": True,
+                    }
+                )
+            continue
         for part in parts:
             if not isinstance(part, dict):
                 continue
