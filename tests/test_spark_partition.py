@@ -150,3 +150,16 @@ def test_a_too_long_key_on_spark_is_refused_cleanly(spark, tmp_path: Path) -> No
     with pytest.raises(PublishRefused, match="too long for a folder name"):
         publish(source, out=tmp_path / "out", partition_by="batch", engine="spark")
     assert [p.name for p in (tmp_path / "out").iterdir()] == [".lock"]
+
+
+def test_spark_reads_the_parquet_dataset(spark, tmp_path: Path) -> None:
+    """As docs/release.md says: without partition discovery Spark reads the files' columns."""
+    release = publish(None, out=tmp_path / "out", created=CREATED, partition_by="region_code")
+    folder = str(release.path / "data" / "observations.parquet")
+    frame = spark.read.option("recursiveFileLookup", "true").parquet(folder)
+    assert frame.schema["region_code"].dataType.simpleString() == "string"
+    assert frame.count() == 31
+    codes = {row[0] for row in frame.select("region_code").collect()}
+    assert all(isinstance(code, str) and len(code) == 6 for code in codes)
+    inferred = spark.read.parquet(folder)  # partition discovery: the folders' types
+    assert inferred.schema["region_code"].dataType.simpleString() == "int"
