@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc
@@ -124,13 +125,13 @@ def _file_slices(job: PartsJob, number: int) -> Iterator[pa.RecordBatch]:
 def _by_key(chunk: pa.Table, key: str) -> Iterator[pa.Table]:
     """The rows of ``chunk`` by key, each key's rows in their order."""
     order = pc.array_sort_indices(chunk.column(key), null_placement="at_end")  # stable
-    ordered = chunk.take(order)
-    keys = ordered.column(key).to_pylist()
+    ordered = chunk.combine_chunks().take(order)
+    keys = pl.from_arrow(ordered.column(key))
+    assert isinstance(keys, pl.Series)
     start = 0
-    for i in range(1, len(keys) + 1):
-        if i == len(keys) or keys[i] != keys[start]:
-            yield ordered.slice(start, i - start)
-            start = i
+    for length in keys.rle().struct.field("len").to_list():
+        yield ordered.slice(start, length)
+        start += length
 
 
 def _ipc(table: pa.Table) -> bytes:
