@@ -435,3 +435,10 @@ def test_many_parts_are_one_dcat_distribution(tmp_path: Path, monkeypatch) -> No
     assert "data/obs.csv/" in urls and "data/obs.parquet/" in urls
     assert not [u for u in urls if "batch=" in u]
     assert verify(release.path).intact
+
+
+@pytest.mark.parametrize("field", ["", 5, ["period"]])
+def test_a_partition_field_that_is_no_name_is_refused(tmp_path: Path, field) -> None:
+    with pytest.raises(PublishRefused, match="is not a field name"):
+        publish(None, out=tmp_path / "out", partition_by=field)
+    assert not (tmp_path / "out").exists()
