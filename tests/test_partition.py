@@ -442,3 +442,24 @@ def test_a_partition_field_that_is_no_name_is_refused(tmp_path: Path, field) -> 
     with pytest.raises(PublishRefused, match="is not a field name"):
         publish(None, out=tmp_path / "out", partition_by=field)
     assert not (tmp_path / "out").exists()
+
+
+def test_partitioned_dcat_conforms_to_dcat_ap_3(tmp_path: Path, monkeypatch) -> None:
+    """Each part as a distribution, and a table's folder as one: DCAT-AP 3 shapes pass."""
+    from test_portal import SPEC, _graph, _shapes
+
+    pyshacl = pytest.importorskip("pyshacl")
+    if not SPEC.is_dir():
+        pytest.skip(f"the DCAT-AP shapes are absent ({SPEC})")
+    from changzhi_stats.release import dcat
+
+    shapes, _ = _shapes("dcat-ap-SHACL.ttl", "ranges.ttl")
+    for limit in (256, 1):
+        monkeypatch.setattr(dcat, "MAX_PART_DISTRIBUTIONS", limit)
+        out = tmp_path / f"out-{limit}"
+        release = publish(None, out=out, partition_by="period", base_url="https://d.example/r")
+        for document in (release.path / "dcat.jsonld", out / "catalog.jsonld"):
+            conforms, _, text = pyshacl.validate(
+                _graph(document), shacl_graph=shapes, inference="none"
+            )
+            assert conforms, text
