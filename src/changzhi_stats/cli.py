@@ -445,6 +445,7 @@ def _watch(check: Callable[[], int], datapackage: str | None, lang: str, interva
     help=_h("help.publish.bump"),
 )
 @click.option("--base-url", help=_h("help.publish.base_url"))
+@click.option("--partition-by", metavar="FIELD", help=_h("help.publish.partition_by"))
 @click.option("--to", "ckan_url", metavar="URL", help=_h("help.publish.to"))
 @click.option("--token-file", type=click.Path(dir_okay=False), help=_h("help.push.token_file"))
 @click.option("--owner-org", help=_h("help.push.owner_org"))
@@ -460,6 +461,7 @@ def publish(
     out: str,
     bump: str | None,
     base_url: str | None,
+    partition_by: str | None,
     ckan_url: str | None,
     token_file: str | None,
     owner_org: str | None,
@@ -490,6 +492,7 @@ def publish(
             bump=bump,
             base_url=base_url,
             limits=limits,
+            partition_by=partition_by,
             **options,
         ),
         said,

@@ -354,9 +354,12 @@ def push(
         sums = _sums(folder)
         sums["SHA256SUMS"] = hashlib.sha256((folder / "SHA256SUMS").read_bytes()).hexdigest()
         mediatypes = {
-            r.get("path"): str(r.get("mediatype") or "").split(";")[0]
+            path: str(r.get("mediatype") or "").split(";")[0]
             for r in descriptor.get("resources") or []
             if isinstance(r, dict)
+            # a partitioned table lists its parts (each uploaded as a file of its own)
+            for path in (r.get("path") if isinstance(r.get("path"), list) else [r.get("path")])
+            if isinstance(path, str)
         }
         for path, digest in sums.items():
             resource_name = f"{version}/{path}"

@@ -13,6 +13,7 @@ import json
 import posixpath
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 from changzhi_stats.package.files import read_json
 
@@ -314,7 +315,7 @@ def dataset_document(
         ]
     distributions = []
     fragments: set[str] = set()
-    for resource in descriptor.get("resources") or []:
+    for resource in _each_file(descriptor.get("resources") or []):
         if not isinstance(resource, dict):
             continue
         fmt = str(resource.get("format") or "").lower()
@@ -322,6 +323,8 @@ def dataset_document(
             continue
         media, file_type = FORMATS[fmt]
         url = f"{here}{resource['path']}"
+        if resource.get("partitioning"):  # a part's name has '%' escapes: escaped in a URL
+            url = f"{here}{quote(resource['path'])}"
         label = str(resource.get("title") or resource.get("name") or resource["path"])
         fragment = _unique(f"distribution-{_slug(str(resource.get('name') or url))}", fragments)
         distribution = {
@@ -334,6 +337,8 @@ def dataset_document(
             "dcat:mediaType": {"@id": IANA + media, "@type": "dct:MediaType", "rdfs:label": media},
             "dct:format": {"@id": FILE_TYPE + file_type, "@type": "dct:MediaTypeOrExtent"},
         }
+        if url.endswith("/"):  # the folder of a partitioned table's many parts: no one download
+            del distribution["dcat:downloadURL"]
         if isinstance(resource.get("bytes"), int):
             distribution["dcat:byteSize"] = {
                 "@value": str(resource["bytes"]),
@@ -356,6 +361,54 @@ def dataset_document(
         distributions.append(distribution)
     dataset["dcat:distribution"] = distributions
     return {"@context": CONTEXT, "@graph": [dataset]}
+
+
+MAX_PART_DISTRIBUTIONS = 256  # more parts: one distribution, the folder of the parts
+
+
+def _each_file(resources: list) -> list:
+    """The resources, a partitioned table's parts each as a distribution of its own (up to
+    MAX_PART_DISTRIBUTIONS; beyond, one distribution: the folder, its parts in
+    datapackage.json)."""
+    listed = []
+    for resource in resources:
+        partitioning = resource.get("partitioning") if isinstance(resource, dict) else None
+        parts = partitioning.get("parts") if isinstance(partitioning, dict) else None
+        if not isinstance(parts, list) or isinstance(resource.get("path"), str):
+            listed.append(resource)
+            continue
+        title = str(resource.get("title") or resource.get("name") or "")
+        field = partitioning.get("field")
+        if len(parts) > MAX_PART_DISTRIBUTIONS:  # a portal wants tables, not thousands of files
+            first = parts[0].get("path") if isinstance(parts[0], dict) else None
+            if isinstance(first, str) and first.count("/") >= 2:
+                listed.append(
+                    {
+                        "name": resource.get("name"),
+                        "title": f"{title} ({len(parts)} parts by {field}; see datapackage.json)",
+                        "format": resource.get("format"),
+                        "mediatype": resource.get("mediatype"),
+                        "path": first.rsplit("/", 2)[0] + "/",  # the dataset's folder
+                        "partitioning": True,
+                    }
+                )
+            continue
+        for part in parts:
+            if not isinstance(part, dict):
+                continue
+            listed.append(
+                {
+                    "name": f"{resource.get('name')}-{part.get('key')}",
+                    "title": f"{title} ({field} = {part.get('key')})",
+                    "format": resource.get("format"),
+                    "mediatype": resource.get("mediatype"),
+                    "path": part.get("path"),
+                    "bytes": part.get("bytes"),
+                    "hash": part.get("hash"),
+                    "partitioning": True,
+                }
+            )
+    return listed
 
 
 def catalog_document(

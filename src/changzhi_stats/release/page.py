@@ -19,6 +19,7 @@ import hashlib
 import html
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 from changzhi_stats.engines.polars.enrich import Loaded
 from changzhi_stats.release.dcat import licences, publisher_name, sources
@@ -248,16 +249,20 @@ def _topic_table(schema: dict, lookups: dict[str, Loaded]) -> dict[str, str]:
     return {}
 
 
-def _table_path(descriptor: dict, name: str) -> str | None:
-    """The release file of table ``name`` (derived from its name, never the name itself)."""
+def _table_path(descriptor: dict, name: str) -> list[str] | None:
+    """The release files of table ``name`` (derived from its name, never the name itself): one,
+    or the parts of a partitioned table in key order."""
     for resource in descriptor.get("resources") or []:
         if (
             isinstance(resource, dict)
             and resource.get("name") == name
             and isinstance(resource.get("schema"), dict)
-            and isinstance(resource.get("path"), str)
         ):
-            return resource["path"]
+            path = resource.get("path")
+            if isinstance(path, str):
+                return [path]
+            if isinstance(path, list) and all(isinstance(p, str) for p in path):
+                return path
     return None
 
 
@@ -319,17 +324,22 @@ def _year(period: str) -> str:
     return str(parsed.last.year) if parsed is not None else ""
 
 
-def _observations(folder: Path, relative: str | None) -> tuple[list[dict], bool]:
-    path = folder / relative if relative and _plain(relative) else None
-    if path is None or not path.is_file():
-        return [], False
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if not {"indicator_id", "value"} <= set(reader.fieldnames or ()):
+def _observations(folder: Path, relatives: list[str] | None) -> tuple[list[dict], bool]:
+    """The first MAX_ROWS observations (across the parts of a partitioned table, in order)."""
+    rows: list[dict] = []
+    for relative in relatives or ():
+        path = folder / relative if _plain(relative) else None
+        if path is None or not path.is_file():
             return [], False
-        rows = [row for _, row in zip(range(MAX_ROWS), reader, strict=False)]
-        more = next(reader, None) is not None
-    return rows, more
+        with open(path, encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if not {"indicator_id", "value"} <= set(reader.fieldnames or ()):
+                return [], False
+            rows.extend(row for _, row in zip(range(MAX_ROWS - len(rows)), reader, strict=False))
+            if len(rows) >= MAX_ROWS:
+                more = next(reader, None) is not None or relative != relatives[-1]
+                return rows, more
+    return rows, False
 
 
 def _data_attributes(row: dict, context: _Context, search: str) -> str:
@@ -637,6 +647,12 @@ def _downloads(descriptor: dict, folder: Path) -> list[str]:
         for r in descriptor.get("resources") or []
         if isinstance(r, dict) and isinstance(r.get("path"), str)
     }
+    for resource in descriptor.get("resources") or []:  # the parts of a partitioned table
+        partitioning = resource.get("partitioning") if isinstance(resource, dict) else None
+        parts = partitioning.get("parts") if isinstance(partitioning, dict) else None
+        for part in parts if isinstance(parts, list) else ():
+            if isinstance(part, dict) and isinstance(part.get("path"), str):
+                known[part["path"]] = (part.get("bytes"), part.get("hash"))
     files = ["datapackage.json", *known, *(p.name for p in sorted(folder.glob("*.jsonld")))]
     for name in dict.fromkeys(files):
         path = folder / name
@@ -649,7 +665,7 @@ def _downloads(descriptor: dict, folder: Path) -> list[str]:
             size, digest = path.stat().st_size, hashlib.sha256(path.read_bytes()).hexdigest()
         kind = path.suffix.lstrip(".") or "txt"
         out.append(
-            f'<tr><td><a href="{_e(name)}">{_e(name)}</a></td><td>{_e(kind)}</td>'
+            f'<tr><td><a href="{_e(quote(name))}">{_e(name)}</a></td><td>{_e(kind)}</td>'
             f'<td>{size:,}</td><td class="sha">{digest}</td></tr>'
         )
     out.append("</table>")

@@ -76,6 +76,7 @@ def publish(
     allow_remote: bool = False,
     engine: str = "polars",
     spark_master: str | None = None,
+    partition_by: str | None = None,
 ) -> Release:
     """Validate ``source`` and, if it has no errors, publish it as ``out/<version>/``.
 
@@ -87,7 +88,9 @@ def publish(
     Raises :class:`PublishRefused` (invalid data, a version that exists or is not newer) or
     :class:`PublishFailed` (the disk said no); in both cases no version is left behind.
     ``limits``, ``allow_remote``, ``engine`` and ``spark_master`` are as for
-    :func:`~changzhi_stats.validate`.
+    :func:`~changzhi_stats.validate`. ``partition_by``: a field; every table that has it is
+    published a part per value of it (docs/release.md, "Partitioned releases"); on Spark the
+    parts are written by Spark tasks.
 
     The lock file ``out/.lock`` is created by the first publish and never removed: another
     publisher may be waiting on it, and one that removed it would let a third take a new lock
@@ -119,6 +122,7 @@ def publish(
             f"{package.descriptor_path}: not published: {report.errors[0].message}", report
         )
     _refuse_unless_reusable(package)
+    _refuse_unknown_partition(package, partition_by)
     out = Path(out)
     _refuse_another_series(out, package)  # before a bump compares it with another package
     previous: tuple[str, Diff] | None = None
@@ -134,7 +138,8 @@ def publish(
             "package's 'version'"
         )
     _refuse_bad_created(created)
-    runs = {"engine": engine, "spark_master": spark_master}  # how check_package runs
+    # how check_package runs, and how the tables are partitioned
+    runs = {"engine": engine, "spark_master": spark_master, "partition_by": partition_by}
     with contextlib.suppress(OSError):  # unreadable: the check under the lock will tell
         _refuse_unless_newer(out, version)  # first without the lock: a refusal creates not even it
     times = (out.stat().st_atime_ns, out.stat().st_mtime_ns) if out.is_dir() else None
@@ -271,18 +276,21 @@ def _stage_and_rename(
         raise PublishFailed(f"{out}: cannot write: {exc.strerror or exc}") from None
     temps: list[str] = []
     writer = None
+    runs = dict(runs or {})
+    partition_by = runs.pop("partition_by", None)
+    on_spark = runs.get("engine") == "spark" and partition_by is not None
     try:
-        writer = ReleaseWriter(staging, package, version, base_url)
+        writer = ReleaseWriter(staging, package, version, base_url, partition_by, on_spark)
         findings = Findings(max_errors)
-        report, lookups = check_package(
-            package, findings, sink=writer, progress=progress, **(runs or {})
-        )
+        report, lookups = check_package(package, findings, sink=writer, progress=progress, **runs)
         if not report.valid:
             raise PublishRefused(
                 f"{package.descriptor_path}: not published: {report.error_count} error(s); "
                 "run `cz-stats validate` to see them",
                 report,
             )
+        if on_spark and writer.partitioned:
+            _write_parts_on_spark(package, writer, runs.get("spark_master"))
         changes = _changes(package, out, version, writer.rows, previous)
         changes_dict = changes.to_dict()
         files = writer.finish(version, created, lookups, changes_dict, changes.to_markdown())
@@ -336,6 +344,55 @@ def _stage_and_rename(
         tuple(notes),
         str(package.descriptor_path),
     )
+
+
+def _refuse_unknown_partition(package: PackageSpec, partition_by: object) -> None:
+    """``partition_by`` names a field of at least one table (a typo would publish unpartitioned)."""
+    if partition_by is None:
+        return
+    if not isinstance(partition_by, str) or not partition_by:
+        raise PublishRefused(f"partition_by {partition_by!r} is not a field name")
+    for resource in package.resources:
+        schema = resource.schema if isinstance(resource.schema, dict) else {}
+        fields = schema.get("fields")
+        if isinstance(fields, list) and any(
+            isinstance(f, dict) and f.get("name") == partition_by for f in fields
+        ):
+            return
+    raise PublishRefused(
+        f"{package.descriptor_path}: not published: no table has a field {partition_by!r} to "
+        "partition by"
+    )
+
+
+def _write_parts_on_spark(package: PackageSpec, writer: ReleaseWriter, master) -> None:
+    """The partitioned tables' parts, written by Spark tasks into the staging folder."""
+    from functools import partial
+
+    from changzhi_stats.engines.spark import partitions
+    from changzhi_stats.release import writers
+    from changzhi_stats.validate import open_elsewhere
+
+    openers, tables, specs = [], [], []
+    for name, spec in writer.partitioned.items():
+        if name in writer.empty and not writer.rows.get(name):
+            continue  # no rows: written as one file by finish
+        resource = package.resource(name)
+        if resource is None:
+            continue
+        specs.append(spec)
+        opener = partial(open_elsewhere, resource, package.limits, [])
+        parts = tuple(getattr(resource, "parts", ()) or ())
+        for part in range(len(parts)) if parts else [None]:
+            openers.append(opener if part is None else partial(opener, part=part))
+            tables.append(len(specs) - 1)
+    if not openers:
+        return
+    job = partitions.PartsJob(
+        openers, tables, specs, writers.normalised, writers.write_sorted, writers.KEY
+    )
+    for index, parts in partitions.write(job, master).items():
+        writer.add_parts(specs[index].name, parts)
 
 
 def _refuse_unless_verified(staging: Path, version: str, digests: dict[str, str]) -> None:

@@ -21,6 +21,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 import polars as pl
 import pyarrow as pa
@@ -270,10 +271,7 @@ class _Checker:
 
     def check_resources(self, descriptor: dict, listed: set[str]) -> None:
         result = self.result
-        for resource in descriptor["resources"]:
-            if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
-                continue
-            name = resource["path"]
+        for name, resource in _files(descriptor["resources"]):
             path = _inside(self.root, name)
             if path is None:
                 result.add(name, "unsafe-path", "datapackage.json points outside the release")
@@ -307,11 +305,45 @@ class _Checker:
                         name, "hash-mismatch", f"sha256 is {actual}, datapackage.json says {value}"
                     )
 
+    def check_part_copies(self, resources: list[dict]) -> None:
+        """A partitioned table: each key's CSV part and Parquet part hold the same rows (the
+        twin's parts are in the folder beside the CSV's: data/<stem>.parquet/)."""
+        twins: dict[str, dict[str, str]] = {}
+        for resource in resources:
+            parts = _parts(resource)
+            if parts and resource.get("format") == "parquet":
+                folder = parts[0][0].rsplit("/", 2)[0]
+                twins[folder] = {json.dumps(key): path for path, key in parts}
+        for resource in resources:
+            parts = _parts(resource)
+            if not parts or resource.get("format") != "csv":
+                continue
+            if resource.get("type") == "file" or not isinstance(resource.get("schema"), dict):
+                continue
+            twin = twins.get(parts[0][0].rsplit("/", 2)[0].removesuffix(".csv") + ".parquet")
+            for csv_name, key in parts if twin is not None else ():
+                parquet_name = twin.get(json.dumps(key))
+                if parquet_name is None:
+                    self.result.add(csv_name, "copies-differ", "no Parquet part has its key")
+                    continue
+                csv_path = _inside(self.root, csv_name)
+                parquet_path = _inside(self.root, parquet_name)
+                if not (csv_path and parquet_path) or csv_path == parquet_path:
+                    continue
+                if self.irregular(csv_name) or self.irregular(parquet_name):
+                    continue
+                if not (csv_path.is_file() and parquet_path.is_file()):
+                    continue  # absent: reported above
+                problem = _compare_copies(csv_path, parquet_path, resource["schema"], self.limits)
+                if problem:
+                    self.result.add(parquet_name, "copies-differ", f"against {csv_name}: {problem}")
+
     def check_copies(self, descriptor: dict) -> None:
         """Each table's CSV and its Parquet copy hold the same rows and values."""
         resources = [r for r in descriptor["resources"] if isinstance(r, dict)]
         by_path = {r.get("path"): r for r in resources if isinstance(r.get("path"), str)}
         by_name = {r.get("name"): r for r in resources if isinstance(r.get("name"), str)}
+        self.check_part_copies(resources)
         for csv_resource in resources:
             csv_name = csv_resource.get("path")
             if (
@@ -371,6 +403,7 @@ class _Checker:
         url = str((download.get("@id") if isinstance(download, dict) else None) or "")
         marker = f"/{self.name}/"
         name = url.split(marker, 1)[1] if "://" in url and marker in url else url
+        name = unquote(name)  # a URL: the name of a part has its '%' escaped
         target = _inside(self.root, name) if name and "://" not in name else None
         if target is None or self.irregular(name) or not target.is_file():
             return
@@ -552,3 +585,37 @@ def _typed(series: pl.Series, dtype: pl.DataType, spec: dict) -> pl.Series:
     if dtype == pl.Time:
         return series.str.to_time(strict=False)
     return series
+
+
+def _files(resources: list) -> Iterator[tuple[str, dict]]:
+    """Each file a resource lists, with what the descriptor says of its bytes and hash: its
+    ``path``, or each part of a partitioned table (``partitioning.parts``)."""
+    for resource in resources:
+        if not isinstance(resource, dict):
+            continue
+        if isinstance(resource.get("path"), str):
+            yield resource["path"], resource
+            continue
+        partitioning = resource.get("partitioning")
+        parts = partitioning.get("parts") if isinstance(partitioning, dict) else None
+        listed = {p.get("path"): p for p in parts or () if isinstance(p, dict)}
+        paths = resource.get("path")
+        for path in paths if isinstance(paths, list) else ():
+            if isinstance(path, str):
+                yield path, listed.get(path) or {}
+
+
+def _parts(resource: dict) -> list[tuple[str, object]]:
+    """(path, key) of each part of a partitioned table, in the descriptor's order."""
+    partitioning = resource.get("partitioning")
+    parts = partitioning.get("parts") if isinstance(partitioning, dict) else None
+    return [
+        (p["path"], p.get("key"))
+        for p in parts or ()
+        if isinstance(p, dict) and isinstance(p.get("path"), str)
+    ]
+
+
+def _partition_field(resource: dict) -> object:
+    partitioning = resource.get("partitioning")
+    return partitioning.get("field") if isinstance(partitioning, dict) else None

@@ -12,13 +12,20 @@ import io
 import json
 import os
 import re
+import secrets
 import shutil
+import tempfile
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
 import polars as pl
 import polars.selectors as cs
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc
 import pyarrow.parquet as pq
 
 from changzhi_stats.engines.polars.builders import typed_name
@@ -229,14 +236,7 @@ class _Output:
         # by name: pl.col would read a field called ^a.*$ as a regular expression
         append_csv(frame.select(cs.by_name(*self.fields)), self.csv, header=self.header)
         self.header = False
-        columns = []
-        for spec in self.arrow_schema:
-            typed = typed_name(spec.name)
-            source = typed if spec.type != pa.string() and typed in frame.columns else spec.name
-            series = frame[source]
-            if spec.type == pa.float64():
-                series = series.cast(pl.Float64)
-            columns.append(series.to_arrow().cast(spec.type))
+        columns = _parquet_columns(frame, self.arrow_schema)
         self.parquet.write_table(pa.Table.from_arrays(columns, schema=self.arrow_schema))
 
     def close(self) -> None:
@@ -255,6 +255,19 @@ class _Output:
             self.csv_path: (self.csv.size, self.csv.hexdigest()),
             self.parquet_path: (self.parquet_file.size, self.parquet_file.hexdigest()),
         }
+
+
+def _parquet_columns(frame: pl.DataFrame, arrow_schema: pa.Schema) -> list[pa.Array]:
+    """The Parquet copy's typed columns of a batch (the typed values where the plan made them)."""
+    columns = []
+    for spec in arrow_schema:
+        typed = typed_name(spec.name)
+        source = typed if spec.type != pa.string() and typed in frame.columns else spec.name
+        series = frame[source]
+        if spec.type == pa.float64():
+            series = series.cast(pl.Float64)
+        columns.append(series.to_arrow().cast(spec.type))
+    return columns
 
 
 def _arrow_schema(name: str, schema: dict, fields: list[str], units: dict) -> pa.Schema:
@@ -287,8 +300,20 @@ class ReleaseWriter:
         package: PackageSpec,
         version: str = "0.0.0",
         base_url: str | None = None,
+        partition_by: str | None = None,
+        parts_elsewhere: bool = False,
     ) -> None:
         self.staging = staging
+        # --partition-by: the tables that have the field, written a part per value of it; with
+        # parts_elsewhere (Spark) the parts are written by the engine's tasks (add_parts)
+        self.partition_by = partition_by
+        self.parts_elsewhere = parts_elsewhere
+        self.partitioned: dict[str, PartSpec] = {}
+        self.part_schemas: dict[str, dict] = {}
+        self.spools: dict[str, Spool] = {}
+        self.spool_folder: Path | None = None
+        self.parts: dict[str, list[Part]] = {}
+        self.empty: dict[str, tuple] = {}  # a partitioned table without rows: as one file
         self.package = package
         self.version = version
         self.base_url = base_url
@@ -308,15 +333,26 @@ class ReleaseWriter:
         self, name: str, frame: pl.DataFrame, fields: list[str], lookups: dict[str, Loaded]
     ) -> None:
         output = self.outputs.get(name)
-        if output is None:
+        if output is None and name not in self.partitioned:
             resource = self.package.resource(name)
             schema = resource.schema if resource else {}
             units = _units_metadata(name, schema, fields, lookups)
             if name not in self.stems:  # not a resource of the descriptor: still never a path
                 self.stems.update(self.files.table_stems([str(name)]))
-            output = self.outputs[name] = _Output(
-                self.staging, name, schema, fields, units, self.hashing, self.stems[str(name)]
-            )
+            if self.partition_by is not None and self.partition_by in fields:
+                self.partitioned[name] = PartSpec(
+                    name,
+                    self.stems[str(name)],
+                    self.partition_by,
+                    tuple(fields),
+                    _arrow_schema(name, schema, fields, units),
+                    str(self.staging),
+                )
+                self.part_schemas[name] = schema
+            else:
+                output = self.outputs[name] = _Output(
+                    self.staging, name, schema, fields, units, self.hashing, self.stems[str(name)]
+                )
             if self.sdmx is None and sdmx.has_observations(name, fields):
                 package_name = self.package.descriptor.get("name")
                 self.structure = sdmx_structure.plan(  # its version: the structure's own
@@ -326,13 +362,90 @@ class ReleaseWriter:
                 structure = sdmx.structure_id(package_name, self.structure.version)
                 handle = HashingFile(inside(self.staging, sdmx.SDMX_PATH), self.hashing)
                 self.sdmx = sdmx.SdmxOutput(handle, structure)
-        output.write(frame)
+        if output is None:
+            self._spool(name, frame, fields, lookups)
+        else:
+            output.write(frame)
         self.rows[name] = self.rows.get(name, 0) + frame.height
         if self.sdmx is not None and name == "observations":
             self.sdmx.write(frame)
 
+    def _spool(self, name: str, frame: pl.DataFrame, fields: list[str], lookups) -> None:
+        """A batch of a partitioned table: kept on disk until ``finish`` writes it by key."""
+        if not frame.height:
+            self.empty.setdefault(name, (frame, fields, lookups))
+            return
+        if self.parts_elsewhere:
+            return  # the engine's tasks read and write the table's parts
+        if self.spool_folder is None:  # beside the staging folder, named to be cleared with it
+            self.spool_folder = Path(
+                tempfile.mkdtemp(prefix=f"{self.staging.name}-spool-", dir=self.staging.parent)
+            )
+        spool = self.spools.get(name)
+        if spool is None:
+            spool = self.spools[name] = Spool(self.spool_folder, len(self.spools))
+        spool.add(normalised(frame, self.partitioned[name]))
+
+    def add_parts(self, name: str, parts: list[Part]) -> None:
+        """The parts of a table written elsewhere (by Spark tasks, into the staging folder)."""
+        self.parts.setdefault(name, []).extend(parts)
+
+    def _drop_spools(self) -> None:
+        for spool in self.spools.values():
+            spool.close()
+        self.spools.clear()
+        if self.spool_folder is not None:
+            shutil.rmtree(self.spool_folder, ignore_errors=True)
+            self.spool_folder = None
+
+    def _write_parts(self) -> None:
+        """Each partitioned table's parts, in key order; a table without rows as one file."""
+        try:
+            for name, spec in self.partitioned.items():
+                spool = self.spools.get(name)
+                table = spool.read() if spool is not None else None
+                if table is not None:
+                    self.add_parts(name, list(write_sorted(spec, split_by_key(table))))
+                    del table
+        finally:
+            self._drop_spools()
+        for name, spec in self.partitioned.items():
+            parts = sorted(self.parts.get(name, []), key=lambda part: key_order(part.key))
+            folded: dict[str, str | None] = {}
+            for part in parts:
+                folder = spec.segment(part.key)
+                if folder is None:
+                    raise PublishRefused(spec.too_long(part.key))
+                if folder.casefold() in folded:
+                    raise PublishRefused(
+                        f"{name}: not published: the values {folded[folder.casefold()]!r} and "
+                        f"{part.key!r} of {spec.field!r} differ only in case, and their folders "
+                        "would be one on Windows and macOS"
+                    )
+                folded[folder.casefold()] = part.key
+                self.digests.update(part.files)
+            self.parts[name] = parts
+            self._clear_leftovers(spec)
+            if not parts and name in self.empty:  # no rows: no key; the table as one file
+                frame, fields, lookups = self.empty[name]
+                schema = self.part_schemas[name]
+                units = _units_metadata(name, schema, fields, lookups)
+                output = _Output(self.staging, name, schema, fields, units, self.hashing, spec.stem)
+                output.write(frame)
+                self.outputs[name] = output
+
+    def _clear_leftovers(self, spec: PartSpec) -> None:
+        """What a Spark task killed mid-way left in the parts' folders (its temporary files):
+        the parts are the files the tasks that finished reported, nothing else."""
+        for folder in (f"data/{spec.stem}.csv", f"data/{spec.stem}.parquet"):
+            root = inside(self.staging, folder)
+            for path in sorted(root.rglob("*")) if root.is_dir() else ():
+                if path.is_file() and path.relative_to(self.staging).as_posix() not in self.digests:
+                    path.unlink()
+
     def abandon(self) -> None:
         """Close what is open, whatever fails (the staging folder is removed next)."""
+        self._drop_spools()
         for output in self.outputs.values():
             output.abandon()
         if self.sdmx is not None:
@@ -356,6 +469,7 @@ class ReleaseWriter:
         and hashes) and so stays out of it, but not out of SHA256SUMS; so does ``index.html``,
         the page for people (:mod:`changzhi_stats.release.page`).
         """
+        self._write_parts()
         for output in self.outputs.values():
             output.close()
             self.digests.update(output.digests())
@@ -377,6 +491,9 @@ class ReleaseWriter:
             if output is not None:
                 twin = names.unique(f"{output.name}-parquet")
                 resources.extend(self._describe(resource.descriptor, output, twin))
+            elif self.parts.get(resource.name):
+                twin = names.unique(f"{resource.name}-parquet")
+                resources.extend(self._describe_parts(resource.descriptor, resource.name, twin))
         if self.sdmx is not None:
             resources.append(
                 {
@@ -510,6 +627,48 @@ class ReleaseWriter:
             },
         ]
 
+    def _describe_parts(self, source: dict, name: str, twin: str) -> list[dict]:
+        """A partitioned table: its CSV parts (one tabular resource, ``path`` a list, as
+        frictionless-py reads a multipart table: every part has the header) and its Parquet
+        parts (a Hive-style dataset); each part's key, rows, bytes and hash in
+        ``partitioning``."""
+        spec, parts = self.partitioned[name], self.parts[name]
+        kept = ("name", "title", "description", "licenses", "sources")
+        meta = {k: v for k, v in source.items() if k in kept}
+        schema = dict(self.part_schemas[name])
+        schema["missingValues"] = [""]  # missing cells are written empty
+
+        def partitioning(index: int) -> dict:
+            listed = []
+            for part in parts:
+                path = list(part.files)[index]
+                size, digest = part.files[path]
+                entry = {"key": part.key, "rows": part.rows, "path": path}
+                listed.append(entry | {"bytes": size, "hash": "sha256:" + digest})
+            return {"field": spec.field, "style": "hive", "missing": HIVE_NULL, "parts": listed}
+
+        return [
+            {
+                **meta,
+                "path": [next(iter(p.files)) for p in parts],
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": schema,
+                "partitioning": partitioning(0),
+            },
+            {
+                "name": twin,
+                "type": "file",
+                "title": f"{meta.get('title') or name} (Parquet)",
+                "path": [list(p.files)[1] for p in parts],
+                "format": "parquet",
+                "mediatype": PARQUET_MEDIATYPE,
+                "partitioning": partitioning(1),
+            },
+        ]
+
 
 def _units_metadata(name: str, schema: dict, fields: list[str], lookups: dict) -> dict:
     """For tables with a ``unit`` field: what each code of the units table means."""
@@ -600,3 +759,272 @@ def _size_and_sha256(path: Path) -> tuple[int, str]:
 def _described(path: Path) -> dict:
     size, digest = _size_and_sha256(path)
     return {"bytes": size, "hash": "sha256:" + digest}
+
+
+# Partitioned publishing (``publish --partition-by FIELD``): each table that has FIELD is written
+# as one CSV part and one Parquet part per value of FIELD, in Hive-style folders
+# (data/<stem>.csv/<field>=<value>/part-0.csv, data/<stem>.parquet/<field>=<value>/part-0.parquet).
+# The same code writes the parts on one machine and in Spark tasks, and a part's bytes depend
+# only on its rows: the Parquet row groups are PART_ROWS rows whatever batches the rows came in.
+
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # the missing value's folder, as Hive and pyarrow name it
+PART_ROWS = 1 << 18  # rows in each Parquet row group of a part
+MAX_SEGMENT = 200  # bytes of a folder name, far below the 255 of common file systems
+KEY = "\x01key"  # the partition key of a normalised chunk (raw text; missing is null)
+_PARQUET = "\x01parquet\x01"  # prefix of a normalised chunk's Parquet columns
+
+
+@dataclass(frozen=True)
+class PartSpec:
+    """How one table is partitioned: what a Spark task needs to write its parts (picklable)."""
+
+    name: str
+    stem: str
+    field: str
+    fields: tuple[str, ...]
+    arrow_schema: pa.Schema
+    staging: str
+
+    def segment(self, key: str | None) -> str | None:
+        """The folder of ``key``: ``<field>=<value>`` URI-escaped; None when too long."""
+        if key is None:
+            value = HIVE_NULL
+        elif key == HIVE_NULL:  # the literal text, not the missing value
+            value = key.replace("_", "%5F")
+        else:  # trailing dots too: Windows drops them, and "=../" reads as climbing out
+            value = _escaped(key)
+            kept = value.rstrip(".")
+            value = kept + "%2E" * (len(value) - len(kept))
+        segment = f"{_escaped(self.field)}={value}"
+        return segment if len(segment.encode("ascii")) <= MAX_SEGMENT else None
+
+    def paths(self, key: str | None) -> tuple[str, str]:
+        segment = self.segment(key)
+        if segment is None:
+            raise PublishRefused(self.too_long(key))
+        return (
+            f"data/{self.stem}.csv/{segment}/part-0.csv",
+            f"data/{self.stem}.parquet/{segment}/part-0.parquet",
+        )
+
+    def too_long(self, key: str | None) -> str:
+        return (
+            f"{self.name}: not published: the value {str(key)[:40]!r}… of {self.field!r} is too "
+            f"long for a folder name; partition by a field of short codes (region, period)"
+        )
+
+
+# Escaped once, these would still be a path separator or a NUL to anyone who decodes the path
+# once (a web server, and package.paths, which refuses such paths): they are escaped twice,
+# so a Hive reader reads "%2F" where the value has "/" (the column inside the files has "/").
+_TWICE = {"%2F": "%252F", "%5C": "%255C", "%00": "%2500"}
+
+
+def _escaped(text: str) -> str:
+    """``text`` as Hive writes a folder name (URI escapes, ASCII only), safe once decoded."""
+    return re.sub("%2F|%5C|%00", lambda m: _TWICE[m.group(0)], quote(text, safe=""))
+
+
+def normalised(frame: pl.DataFrame, spec: PartSpec) -> pa.Table:
+    """A checked batch as the parts are written from it: the CSV's text cells, the Parquet
+    copy's typed columns and the partition key, in one Arrow table of a fixed schema."""
+    text = frame.select(cs.by_name(*spec.fields)).cast(pl.String)
+    key = text[spec.field].replace("", None)  # missing cells are written empty: one partition
+    arrays = [c.to_arrow().cast(pa.large_string()) for c in text.get_columns()]
+    arrays += _parquet_columns(frame, spec.arrow_schema)
+    arrays.append(key.to_arrow().cast(pa.large_string()))
+    names = [*spec.fields, *(_PARQUET + str(i) for i in range(len(spec.fields))), KEY]
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+class _HashedFile(io.RawIOBase):
+    """A part being written, hashed as it is written (in the writing thread: a task's own).
+
+    It is written under a temporary name of its own and renamed into place when complete, so
+    a Spark task run twice (a retry, a speculative copy) leaves one whole file, never a mix.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self.temp = path.with_name(f".{path.name}-{os.getpid()}-{secrets.token_hex(6)}")
+        self._file = open(self.temp, "xb")
+        self._digest = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        chunk = bytes(data)
+        self._file.write(chunk)
+        self._digest.update(chunk)
+        self.size += len(chunk)
+        return len(chunk)
+
+    def tell(self) -> int:
+        return self.size
+
+    def close(self) -> None:
+        if not self.closed:
+            self._file.close()
+            os.replace(self.temp, self.path)
+        super().close()
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self._file.close()
+        with contextlib.suppress(OSError):
+            self.temp.unlink()
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+
+class PartWriter:
+    """The CSV part and the Parquet part of one key, fed its rows in input order."""
+
+    def __init__(self, spec: PartSpec, key: str | None) -> None:
+        self.spec, self.key = spec, key
+        self.csv_path, self.parquet_path = spec.paths(key)
+        staging = Path(spec.staging)
+        for relative in (self.csv_path, self.parquet_path):
+            inside(staging, relative).parent.mkdir(parents=True, exist_ok=True)
+        self.csv = _HashedFile(inside(staging, self.csv_path))
+        self.parquet_file = _HashedFile(inside(staging, self.parquet_path))
+        self.parquet = pq.ParquetWriter(
+            self.parquet_file, spec.arrow_schema, compression="zstd", write_statistics=True
+        )
+        self.pending: list[pa.Table] = []
+        self.buffered = self.rows = 0
+
+    def write(self, chunk: pa.Table) -> None:
+        """Rows of this key (a normalised chunk): the CSV at once, Parquet by row groups."""
+        if not chunk.num_rows:
+            return
+        text = pl.from_arrow(chunk.select(list(range(len(self.spec.fields)))))
+        assert isinstance(text, pl.DataFrame)
+        append_csv(text, self.csv, header=self.rows == 0)
+        self.rows += chunk.num_rows
+        self.pending.append(chunk)
+        self.buffered += chunk.num_rows
+        while self.buffered >= PART_ROWS:
+            self._flush(PART_ROWS)
+
+    def _flush(self, rows: int) -> None:
+        table = pa.concat_tables(self.pending).combine_chunks()
+        n = len(self.spec.fields)
+        columns = [table.column(n + i) for i in range(n)]
+        group = pa.Table.from_arrays(columns, schema=self.spec.arrow_schema).slice(0, rows)
+        self.parquet.write_table(group.combine_chunks(), row_group_size=rows)
+        rest = table.slice(rows)
+        self.pending = [rest] if rest.num_rows else []
+        self.buffered = rest.num_rows
+
+    def close(self) -> dict[str, tuple[int, str]]:
+        """Finish both files; their sizes and sha256 by path."""
+        if self.buffered:
+            self._flush(self.buffered)
+        self.parquet.close()
+        self.parquet_file.close()
+        self.csv.close()
+        return {
+            self.csv_path: (self.csv.size, self.csv.hexdigest()),
+            self.parquet_path: (self.parquet_file.size, self.parquet_file.hexdigest()),
+        }
+
+    def abandon(self) -> None:
+        with contextlib.suppress(Exception):  # the release is being discarded anyway
+            self.parquet.close()
+        self.parquet_file.discard()
+        self.csv.discard()
+
+
+@dataclass
+class Part:
+    """One written key of a partitioned table."""
+
+    key: str | None
+    rows: int
+    files: dict[str, tuple[int, str]]  # path → (bytes, sha256): the CSV part, then the Parquet
+
+
+def write_sorted(spec: PartSpec, chunks) -> Iterator[Part]:
+    """Write the parts of ``chunks``: normalised chunks already in (key, input) order, the
+    keys each in one run. Used by ``finish`` on one machine and by Spark tasks alike."""
+    writer: PartWriter | None = None
+    try:
+        for chunk in chunks:
+            key = chunk.column(KEY)[0].as_py() if chunk.num_rows else None
+            if not chunk.num_rows:
+                continue
+            if writer is None or writer.key != key:
+                if writer is not None:
+                    done, writer = writer, None
+                    yield Part(done.key, done.rows, done.close())
+                writer = PartWriter(spec, key)
+            writer.write(chunk)
+        if writer is not None:
+            done, writer = writer, None
+            yield Part(done.key, done.rows, done.close())
+    except BaseException:
+        if writer is not None:
+            writer.abandon()
+        raise
+
+
+def key_order(key: str | None) -> tuple[bool, str]:
+    """Parts in key order: by code point, the missing value's part last."""
+    return (key is None, key or "")
+
+
+def split_by_key(table: pa.Table) -> Iterator[pa.Table]:
+    """The rows of ``table`` by key (key order), each key's rows in their order, in pieces of
+    at most PART_ROWS rows, each of one key.
+
+    The rows are gathered a window of PART_ROWS sorted rows at a time: a ``take`` from a table
+    of many chunks costs a pass over all of it, so one per key would cost keys × rows."""
+    if not table.num_rows:
+        return
+    order = pc.array_sort_indices(table.column(KEY), null_placement="at_end")  # stable
+    keys = pl.from_arrow(table.column(KEY).take(order))
+    assert isinstance(keys, pl.Series)
+    ends = keys.rle().struct.field("len").cum_sum().to_list()  # where each key's run ends
+    run = 0
+    for start in range(0, table.num_rows, PART_ROWS):
+        window = table.take(order.slice(start, PART_ROWS))
+        stop = start + window.num_rows
+        at = start
+        while at < stop:
+            end = min(ends[run], stop)
+            yield window.slice(at - start, end - at)
+            at = end
+            if end == ends[run]:
+                run += 1
+
+
+class Spool:
+    """A partitioned table's normalised chunks, kept on disk (Arrow IPC) until ``finish``."""
+
+    def __init__(self, folder: Path, number: int) -> None:
+        self.path = folder / f"{number}.arrow"
+        self.writer: pa.ipc.RecordBatchFileWriter | None = None
+        self.schema: pa.Schema | None = None
+
+    def add(self, chunk: pa.Table) -> None:
+        if self.writer is None:
+            self.schema = chunk.schema
+            self.writer = pa.ipc.new_file(str(self.path), chunk.schema)
+        self.writer.write_table(chunk.cast(self.schema))
+
+    def read(self) -> pa.Table | None:
+        """Every chunk, memory-mapped (the pages are read as the parts are written)."""
+        if self.writer is None:
+            return None
+        self.writer.close()
+        return pa.ipc.open_file(pa.memory_map(str(self.path))).read_all()
+
+    def close(self) -> None:
+        if self.writer is not None:
+            with contextlib.suppress(Exception):
+                self.writer.close()

@@ -116,6 +116,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "(relative without it).",
         "发布文件夹所在的网址；DCAT-AP 的下载地址以它开头（不给则用相对地址）。",
     ),
+    "help.publish.partition_by": (
+        "Publish every table that has this field a part per value of it (Parquet as a "
+        "Hive-style dataset, CSV parts in key order); see docs/release.md.",
+        "凡含有此字段的表，按该字段的每个取值分成一部分发布（`Parquet` 为 `Hive` 式目录，"
+        "`CSV` 各部分按键值排序）；见 `docs/release.md`。",
+    ),
     "help.diff": (
         "Compare OLD and NEW (each a release folder or a package) and propose a version bump.\n\n"
         "Exit 0 no differences, 1 differences found, 2 a side could not be read.",
