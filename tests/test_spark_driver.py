@@ -141,9 +141,15 @@ def test_fifty_thousand_repeated_keys_agree_with_the_polars_engine(
 def test_a_capped_report_of_repeated_keys(
     spark, many: Path, cap: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Also with more re-check tasks than shuffle partitions (one per 10,000 candidate rows)."""
+    from changzhi_stats.engines.spark import engine
+
+    monkeypatch.setattr(engine, "ROWS_PER_RECHECK", 10_000)
     received = Received(monkeypatch)
     agree(many, max_errors=cap)
     assert received.problems == 2 * cap
+    # 55,000 repeated hashes: 11 re-check tasks, each sends a count per key rule it saw
+    assert len(received.rows) - received.problems <= 2 * 11
 
 
 def test_repeated_keys_across_the_parts_of_a_table(spark, tmp_path: Path) -> None:

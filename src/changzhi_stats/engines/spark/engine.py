@@ -41,6 +41,7 @@ from changzhi_stats.report.failures import AllFailures
 from changzhi_stats.report.problems import Findings, Problem
 
 T = TypeVar("T")
+ROWS_PER_RECHECK = 1_000_000  # candidate rows of repeated keys one re-check task is sized for
 
 
 class SparkEngine:
@@ -184,7 +185,8 @@ class SparkEngine:
         }
         wanted = {table for table, _ in context.repeated}
         files = [job for job, table in enumerate(context.tables) if table in wanted]
-        buckets = self._buckets()
+        # at least two rows a repeated hash: about a million candidate rows a re-check task
+        buckets = max(self._buckets(), -(-2 * repeated.num_rows // ROWS_PER_RECHECK))
         numbers = self.spark.createDataFrame([(j,) for j in files], "job int").repartition(
             len(files)
         )
