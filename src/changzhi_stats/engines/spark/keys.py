@@ -62,26 +62,25 @@ def _candidates(
     ordered = [r for r in spec.prepared.rules if r.kind == "unique"]  # as plan.keys
     trackers = {key: KeyTracker(ordered[key]) for key in wanted}
     series = {k: pl.Series(h.view(np.uint64)).implode() for k, h in wanted.items()}
-    kept: dict[int, list[pl.DataFrame]] = {k: [] for k in wanted}
     for batch in read(Findings(0)):
         for key, tracker in trackers.items():
             rows = tracker._hashed(batch).filter(pl.col(KEY_HASH).is_in(series[key]))
-            if rows.height:
-                needed = _columns(tracker.rule)
-                kept[key].append(compact(rows.select(c for c in rows.columns if c in needed)))
-    for key, frames in kept.items():
-        if not frames:
-            continue
-        frame = pl.concat(frames, how="diagonal_relaxed")
-        if offsets[job]:  # a part's rows, numbered as its table's
-            frame = frame.with_columns(pl.col(ROW) + offsets[job])
-        bucket = (pl.col(KEY_HASH) % buckets).cast(pl.Int64).alias("bucket")
-        for (number,), part in (
-            frame.with_columns(bucket)
-            .partition_by("bucket", as_dict=True, include_key=False)
-            .items()
-        ):
-            yield _row(table, key, int(number), pickle.dumps(part, pickle.HIGHEST_PROTOCOL))
+            if rows.height:  # sent on a batch at a time: the re-check sorts them by row
+                yield from _buckets(table, key, rows, _columns(tracker.rule), offsets[job], buckets)
+
+
+def _buckets(
+    table: int, key: int, rows: pl.DataFrame, needed: set[str], offset: int, buckets: int
+) -> Iterator[pa.RecordBatch]:
+    """``rows`` by bucket of their key hash, with only the columns the re-check reads."""
+    frame = compact(rows.select(c for c in rows.columns if c in needed))
+    if offset:  # a part's rows, numbered as its table's
+        frame = frame.with_columns(pl.col(ROW) + offset)
+    bucket = (pl.col(KEY_HASH) % buckets).cast(pl.Int64).alias("bucket")
+    parts = frame.with_columns(bucket).drop(KEY_HASH).partition_by("bucket", as_dict=True)
+    for (number,), part in parts.items():
+        payload = pickle.dumps(part.drop("bucket"), pickle.HIGHEST_PROTOCOL)
+        yield _row(table, key, int(number), payload)
 
 
 def recheck(
