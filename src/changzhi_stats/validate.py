@@ -159,12 +159,15 @@ def check_package(
     # an engine that reads files itself (Spark: in its tasks) checks the streamed tables in
     # complete(); they are read here only for a sink (publish), quietly
     reads_files = getattr(runner, "reads_files", False)
+    # a byte scan for NUL is far cheaper than a check per text cell; it runs while reading
+    # starts, only where this process checks the cells (the engine's tasks scan their own)
+    for table in tables:
+        if not (reads_files and table.loaded is None):
+            table.nul_scan = table.source.may_hold_soon(b"\x00")
     for table in tables:
         plan_ = runner.plan_table(_spec(table, _foreign_key_rules(table, loaded, findings)))
         elsewhere = reads_files and table.loaded is None
         if elsewhere and sink is None:
-            if table.nul_scan is not None:
-                table.nul_scan.cancel()  # the engine's tasks scan their files; not this process
             continue
         seen = Findings(0) if elsewhere else findings
         batches = [table.loaded.frame] if table.loaded else _prepared(table, seen)
@@ -179,7 +182,15 @@ def check_package(
         done_bytes += _size(table.resource)
         runner.finish(plan_, findings)
     if reads_files:
-        rows = runner.complete(findings)  # type: ignore[attr-defined]
+
+        def watch(rows: int, done: int) -> None:  # the engine's tasks finishing files
+            if progress is not None:
+                progress(done_rows + rows, done_bytes + done, total_bytes)
+
+        if progress is None or sink is not None:  # publish: shown while writing, above
+            rows = runner.complete(findings)  # type: ignore[attr-defined]
+        else:
+            rows = runner.complete(findings, progress=watch)  # type: ignore[attr-defined]
         for table in tables:
             table.rows = rows.get(table.name, table.rows)
     for table in tables:  # each cause once, with the number of findings it stands for
@@ -380,11 +391,7 @@ def _open(resource: ResourceSpec, findings: Findings, limits: Limits) -> _Table 
     table_plan = plan(schema, present)
     for note in table_plan.notes:
         findings.add(make_problem("schema-error", resource=resource.name, note=note))
-    # a byte scan is far cheaper than a check per text cell; it runs while reading starts
-    nul_scan = source.may_hold_soon(b"\x00")
-    return _Table(
-        resource, source, fields, kept, table_plan, limits, nul_scan=nul_scan, causes=causes
-    )
+    return _Table(resource, source, fields, kept, table_plan, limits, causes=causes)
 
 
 def _prepared(table: _Table, findings: Findings) -> Iterator[pl.DataFrame]:
@@ -525,6 +532,7 @@ def open_elsewhere(
     if table is None:
         return None
     table.rows_before, table.row_offset = rows_before, row_offset
+    table.nul_scan = table.source.may_hold_soon(b"\x00")  # this process checks the cells
 
     def read(findings: Findings) -> Iterator[pl.DataFrame]:
         return _at_least_one(_prepared(table, findings), table)

@@ -18,16 +18,13 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 import pyarrow as pa
 
-from changzhi_stats.engines.polars.engine import KeyTracker, PolarsEngine
+from changzhi_stats.engines.polars.engine import PolarsEngine
 from changzhi_stats.engines.polars.enrich import Loaded
 from changzhi_stats.package.compression import CHUNK, open_data
 from changzhi_stats.report.failures import AllFailures
 from changzhi_stats.report.problems import Findings
-from changzhi_stats.rules.core import KEY_HASH
-from changzhi_stats.sources.text import compact
 
 # one output row per finding payload (key = FINDINGS) or per data row's key hash (key = rule)
 OUTPUT = pa.schema(
@@ -197,13 +194,6 @@ def check(context: Context, jobs: Iterator[pa.RecordBatch]) -> Iterator[pa.Recor
             yield from _check_file(context, int(job))
 
 
-def candidates(context: Context, jobs: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """Pass 2: read each file again, keeping only the rows whose key hash repeats."""
-    for batch in jobs:
-        for job in batch.column(0).to_pylist():
-            yield from _candidates(context, int(job))
-
-
 def _engine(context: Context) -> PolarsEngine:
     engine = PolarsEngine(lookups=context.lookups, base=context.base)
     engine.state.texts.update(context.texts)  # read (and reported) once, by the driver
@@ -268,30 +258,6 @@ def _tail_of(context: Context, job: int) -> bytes | None:
         return tail(resource.parts[parts[-1]], resource.compression)
     except (OSError, ValueError):
         return None  # unreadable: its reading reports that
-
-
-def _candidates(context: Context, job: int) -> Iterator[pa.RecordBatch]:
-    if _skipped(context, job):
-        return
-    table = context.table(job)
-    wanted = {key: h for (t, key), h in context.repeated.items() if t == table}
-    opened = context.openers[job]() if wanted else None
-    if opened is None:
-        return
-    spec, read = opened[:2]
-    plan = _engine(context).plan_table(spec)
-    trackers: dict[int, KeyTracker] = {k: plan.keys[k] for k in wanted}
-    kept: dict[int, list[pl.DataFrame]] = {k: [] for k in wanted}
-    series = {k: pl.Series(h.view(np.uint64)).implode() for k, h in wanted.items()}
-    for batch in read(Findings(0)):
-        for key, tracker in trackers.items():
-            rows = tracker._hashed(batch).filter(pl.col(KEY_HASH).is_in(series[key]))
-            if rows.height:
-                kept[key].append(compact(rows))
-    for key, frames in kept.items():
-        if frames:
-            # "diagonal": a batch with short rows has absent-cell columns the others lack
-            yield _payload(job, key, pl.concat(frames, how="diagonal"))
 
 
 def _hashes(job: int, key: int, hashes: np.ndarray) -> pa.RecordBatch:
