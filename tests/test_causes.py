@@ -194,6 +194,18 @@ def test_a_column_still_to_fill_is_not_merged_cells(tmp_path: Path) -> None:
     assert cz.validate(folder).counts == {"required-error": 19}
 
 
+def test_blanks_among_repeated_values_are_not_merged_cells(tmp_path: Path) -> None:
+    """A column that holds one value row after row (a multiplier of 8 all the way down) with a
+    few cells forgotten: an export of merged ranges would have merged those equal neighbours,
+    so each blank is a missing value of its own (found by the planted-faults property test)."""
+    regions = ["r", "r", "r", "", "", "r", "", "r", "r", "r"]
+    rows = "".join(f"{r},{2000 + i},1\n" for i, r in enumerate(regions))
+    folder = write_package(
+        tmp_path / "p", {"t": {"fields": FIELDS, "data": "region,year,gdp\n" + rows}}
+    )
+    assert cz.validate(folder).counts == {"required-error": 3}
+
+
 def test_one_trailing_blank_row_stays_a_blank_row(tmp_path: Path) -> None:
     folder = write_package(
         tmp_path / "p", {"t": {"fields": FIELDS, "data": "region,year,gdp\nr,2000,1\n,,\n"}}

@@ -227,11 +227,20 @@ multipliers = st.one_of(
     st.integers(-2, 14).map(str),
     st.sampled_from(["", "x", "1.5", "８", "+8", "08", "8", "0"]),
 )
+
+
+def _few_blanks(rows: list[tuple]) -> bool:
+    """At most two blank cells per required column: three or more, in two runs below a value,
+    can be an export of merged cells, which is reported as one cause (``merged-cell-blanks``,
+    tests/test_causes.py), not as the planted ``required-error``s this oracle expects."""
+    return all(sum(row[column] == "" for row in rows) < 3 for column in (1, 2, 3))
+
+
 rows = st.lists(
     st.tuples(st.sampled_from(sorted(INDICATORS)), values, periods, multipliers, st.booleans()),
     min_size=1,
     max_size=10,
-)
+).filter(_few_blanks)
 
 
 # --- the package -------------------------------------------------------------------------------

@@ -225,7 +225,8 @@ def _blank(cell: str, missing: set[str]) -> bool:
 def _merged_blanks(resource: ResourceSpec, head: list[list[str]], names: list[str]) -> list[Cause]:
     """A required or key column blank below a value in at least :data:`MERGED_MIN` rows and a
     quarter of the rows with data, in at least two runs: the cells of merged ranges, exported,
-    but their first (a column with one value and blanks below is a column still to fill)."""
+    but their first (a column with one value and blanks below is a column still to fill). Such
+    an export never holds one value in two adjacent rows: those would have been merged too."""
     schema = resource.schema
     key = set(key_fields(schema.get("primaryKey")))
     coded = [
@@ -256,6 +257,8 @@ def _merged_blanks(resource: ResourceSpec, head: list[list[str]], names: list[st
         )
         if runs < 2:
             continue  # one value and blanks below it: a column still to fill, not merged ranges
+        if _adjacent_equal(cells, missing):
+            continue  # equal values in adjacent rows, unmerged: blanks left here and there
         causes.append(
             Cause(
                 "merged-cell-blanks",
@@ -267,6 +270,11 @@ def _merged_blanks(resource: ResourceSpec, head: list[list[str]], names: list[st
             )
         )
     return causes
+
+
+def _adjacent_equal(cells: list[tuple[int, str]], missing: set[str]) -> bool:
+    """Two adjacent rows hold the same value: an export of merged ranges merges those."""
+    return any(not _blank(a, missing) and a == b for (_, a), (_, b) in pairwise(cells))
 
 
 def _data_rows(head: list[list[str]], missing: set[str]) -> list[tuple[int, list[str]]]:
