@@ -343,3 +343,17 @@ def test_a_release_checked_on_spark_is_the_same_release(spark, tmp_path: Path) -
     two = publish(None, out=tmp_path / "spark", created=created, engine="spark")
     assert one.datapackage_sha256 == two.datapackage_sha256
     assert _tree(tmp_path / "polars" / one.version) == _tree(tmp_path / "spark" / two.version)
+
+
+def test_a_partitioned_release_written_by_the_cluster_is_the_same_release(spark, tmp_path):
+    """The parts are written by tasks on the standalone workers (other processes than the
+    driver), into the staging folder they share with it: byte for byte the polars release."""
+    created = "2024-12-04T00:00:00Z"
+    one = publish(None, out=tmp_path / "polars", created=created, partition_by="region_code")
+    two = publish(
+        None, out=tmp_path / "spark", created=created, engine="spark", partition_by="region_code"
+    )
+    assert one.datapackage_sha256 == two.datapackage_sha256
+    tree = _tree(tmp_path / "spark" / two.version)
+    assert tree == _tree(tmp_path / "polars" / one.version)
+    assert any("region_code=" in name for name in tree)

@@ -307,8 +307,12 @@ def _file_size(opener: Any) -> int:
     resource = _resource(opener)
     part = getattr(opener, "keywords", {}).get("part")
     try:
-        path = resource.path if part is None else resource.parts[part]
-        return int(Path(path).stat().st_size)
+        if part is None:
+            paths = [resource.path]
+        else:  # a part, or a group of parts read together (a seam; tasks.revise)
+            paths = [resource.parts[i] for i in (part if isinstance(part, tuple) else (part,))]
+        # a StorePath (object store) has its own stat; a local path is a str or Path
+        return sum(int((p if hasattr(p, "stat") else Path(p)).stat().st_size) for p in paths)
     except (AttributeError, IndexError, OSError, TypeError, ValueError):
         return 0
 
