@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import shutil
 import subprocess
@@ -58,6 +59,15 @@ def read_rows(path: Path) -> list[list[str]]:
 def write_rows(path: Path, rows: list[list[str]]) -> None:
     with open(path, "w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def file_tree(folder: Path) -> dict[str, str]:
+    """Every file below ``folder`` and its SHA-256: two releases are the same release."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def set_cell(folder: Path, resource: str, row: int, field: str, value: str) -> None:

@@ -10,10 +10,10 @@ table, not of each part. The Spark cases skip, with the reason, without Java or 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+from spark_support import SPARK_WARNINGS, local_session, require_spark
 
 from changzhi_stats.package.limits import Limits
 from changzhi_stats.validate import validate
@@ -81,14 +81,8 @@ def test_the_row_limit_counts_the_table_not_a_part(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def spark() -> object:
-    if shutil.which("java") is None:
-        pytest.skip("the Spark engine needs Java 17+ (no `java` on PATH)")
-    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install -e '.[spark]')")
-    from changzhi_stats.engines.spark.session import session
-
-    active = session("local[2]", {"spark.sql.shuffle.partitions": "4"})
-    yield active
-    active.stop()
+    require_spark(module=False)
+    yield from local_session()
 
 
 def _same(folder: Path, **options) -> None:
@@ -99,12 +93,12 @@ def _same(folder: Path, **options) -> None:
     assert spark == polars
 
 
-@pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+@SPARK_WARNINGS
 def test_spark_joins_a_part_without_a_final_line_break(spark, tmp_path: Path) -> None:
     _same(write_parts(tmp_path / "pkg", JOINED))
 
 
-@pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+@SPARK_WARNINGS
 @pytest.mark.parametrize(
     "limits",
     [
@@ -121,7 +115,7 @@ def test_spark_applies_the_row_limit_per_table(spark, tmp_path: Path, limits: Li
     _same(write_parts(tmp_path / "pkg", PLAIN), limits=limits)
 
 
-@pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+@SPARK_WARNINGS
 def test_spark_writes_the_failures_of_a_second_run_only(spark, tmp_path: Path) -> None:
     from test_failures import read_failures
 

@@ -8,7 +8,6 @@ frictionless-py reads a multipart table). The Spark engine's parts: tests/test_s
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from conftest import write_package
+from conftest import file_tree, write_package
 
 from changzhi_stats.cli import main
 from changzhi_stats.errors import PublishRefused
@@ -34,14 +33,6 @@ CREATED = "2024-12-04T00:00:00Z"
 @pytest.fixture(autouse=True)
 def _no_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-
-
-def tree(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +51,7 @@ def frictionless_rows(release: Path, resource: str) -> list[dict]:
 
 def test_the_partitioned_layout(bundled_releases) -> None:
     _, parted = bundled_releases
-    files = set(tree(parted))
+    files = set(file_tree(parted))
     csv_parts = sorted(f for f in files if f.startswith("data/observations.csv/"))
     parquet_parts = sorted(f for f in files if f.startswith("data/observations.parquet/"))
     assert csv_parts == [
@@ -99,7 +90,7 @@ def test_the_other_files_are_as_unpartitioned(bundled_releases) -> None:
     """Tables without the field, the SDMX copy (observations in input order), the sources:
     the same bytes as in the unpartitioned release."""
     plain, parted = bundled_releases
-    one, two = tree(plain), tree(parted)
+    one, two = file_tree(plain), file_tree(parted)
     same = [f for f in one if not f.startswith("data/observations.") or "sdmx" in f]
     assert "data/observations.sdmx.csv" in same and "data/regions.parquet" in same
     assert {f: one[f] for f in same if f.startswith("data/")} == {

@@ -11,11 +11,9 @@ Skips, with the reason, where Java or pyspark is absent (``pip install -e '.[spa
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -25,6 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import file_tree
+from spark_support import SPARK_WARNINGS, agree, require_spark
 
 from changzhi_stats.release.publish import publish
 from changzhi_stats.validate import validate
@@ -33,14 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 FIXTURE_NAMES = sorted(p.name for p in FIXTURES.iterdir() if (p / "datapackage.json").is_file())
 
-if shutil.which("java") is None:
-    pytest.skip("the Spark engine needs Java 17+ (no `java` on PATH)", allow_module_level=True)
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:PySpark does not yet fully support pandas:FutureWarning"
-)
-pyspark = pytest.importorskip(
-    "pyspark", reason="pyspark is not installed (pip install -e '.[spark]')"
-)
+pyspark = require_spark()
+pytestmark = SPARK_WARNINGS
 
 
 def _free_port() -> int:
@@ -157,20 +151,6 @@ def test_the_command_line_on_the_cluster(cluster: str) -> None:
         report["stats"].pop("seconds")
     assert reports[1] == reports[0]
     assert "Traceback" not in spark_run.stderr
-
-
-def _report(source: object, engine: str, **options: object) -> dict:
-    report = validate(source, engine=engine, lang="en", **options).to_dict()
-    report["stats"].pop("seconds")
-    return report
-
-
-def agree(source: object, **options: object) -> dict:
-    """Both engines' reports of ``source``; they must be equal. Returns the polars one."""
-    expected = _report(source, "polars", **options)
-    actual = _report(source, "spark", **options)
-    assert actual == expected
-    return expected
 
 
 def test_the_bundled_package(spark) -> None:
@@ -319,7 +299,7 @@ def test_a_generated_package_with_faults_of_every_planted_kind(spark, faulted) -
 
 
 @pytest.mark.parametrize("cap", [0, 1, 3])
-def test_a_capped_report(spark, faulted, cap: int) -> None:
+def test_a_cappedreport_of(spark, faulted, cap: int) -> None:
     folder, _ = faulted
     report = agree(folder, max_errors=cap)
     assert len(report["errors"]) <= cap
@@ -329,20 +309,14 @@ def test_a_capped_report_of_a_fixture(spark) -> None:
     agree(FIXTURES / "bad-observations", max_errors=2)
 
 
-def _tree(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 def test_a_release_checked_on_spark_is_the_same_release(spark, tmp_path: Path) -> None:
     created = "2024-12-04T00:00:00Z"
     one = publish(None, out=tmp_path / "polars", created=created)
     two = publish(None, out=tmp_path / "spark", created=created, engine="spark")
     assert one.datapackage_sha256 == two.datapackage_sha256
-    assert _tree(tmp_path / "polars" / one.version) == _tree(tmp_path / "spark" / two.version)
+    assert file_tree(tmp_path / "polars" / one.version) == file_tree(
+        tmp_path / "spark" / two.version
+    )
 
 
 def test_a_partitioned_release_written_by_the_cluster_is_the_same_release(spark, tmp_path):
@@ -354,6 +328,6 @@ def test_a_partitioned_release_written_by_the_cluster_is_the_same_release(spark,
         None, out=tmp_path / "spark", created=created, engine="spark", partition_by="region_code"
     )
     assert one.datapackage_sha256 == two.datapackage_sha256
-    tree = _tree(tmp_path / "spark" / two.version)
-    assert tree == _tree(tmp_path / "polars" / one.version)
+    tree = file_tree(tmp_path / "spark" / two.version)
+    assert tree == file_tree(tmp_path / "polars" / one.version)
     assert any("region_code=" in name for name in tree)

@@ -16,47 +16,23 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from spark_support import SPARK_WARNINGS, agree, local_session, report_of, require_spark
 
 from changzhi_stats.validate import validate
 
-if shutil.which("java") is None:
-    pytest.skip("the Spark engine needs Java 17+ (no `java` on PATH)", allow_module_level=True)
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:PySpark does not yet fully support pandas:FutureWarning"
-)
-pyspark = pytest.importorskip(
-    "pyspark", reason="pyspark is not installed (pip install -e '.[spark]')"
-)
+pyspark = require_spark()
+pytestmark = SPARK_WARNINGS
 
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[object]:
-    """One local SparkSession for the module; the engine uses the active session."""
-    from changzhi_stats.engines.spark.session import session
-
-    active = session("local[2]", {"spark.sql.shuffle.partitions": "4"})
-    yield active
-    active.stop()
-
-
-def _report(source: object, engine: str, **options: object) -> dict:
-    report = validate(source, engine=engine, lang="en", **options).to_dict()
-    report["stats"].pop("seconds")
-    return report
-
-
-def agree(source: object, **options: object) -> dict:
-    """Both engines' reports, which must be equal; returns the polars engine's."""
-    expected = _report(source, "polars", **options)
-    assert _report(source, "spark", **options) == expected
-    return expected
+    yield from local_session()
 
 
 def _package(folder: Path, parts: list[list[str]], header: str = "id,code,value") -> Path:
@@ -237,9 +213,9 @@ def test_the_driver_does_not_scan_the_files_spark_reads_for_nul(
         return may_hold_soon(self, needle)
 
     monkeypatch.setattr(TableSource, "may_hold_soon", counting)
-    report = _report(source, "spark")
+    report = report_of(source, "spark")
     assert scanned == []  # in this process; the task scans its own file
     nul = [p for p in report["errors"] if p["check"] == "nul-byte"]
     assert [p["row"] for p in nul] == [32] and report["counts"]["nul-byte"] == 1
-    assert report == _report(source, "polars")
+    assert report == report_of(source, "polars")
     assert scanned == ["table"]  # the polars engine still scans: one byte scan, no cell check

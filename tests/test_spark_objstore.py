@@ -9,21 +9,17 @@ would get them. Skips, with the reason, without Java, pyspark or moto.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from spark_support import SPARK_WARNINGS, local_session, require_spark
 
 from changzhi_stats.validate import validate
 
-if shutil.which("java") is None:
-    pytest.skip("the Spark engine needs Java 17+ (no `java` on PATH)", allow_module_level=True)
-pytest.importorskip("pyspark", reason="pyspark is not installed (pip install -e '.[spark]')")
+require_spark()
 pytest.importorskip("moto", reason="moto is not installed (pip install 'moto[server]')")
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:PySpark does not yet fully support pandas:FutureWarning"
-)
+pytestmark = SPARK_WARNINGS
 
 from test_objstore import FIXTURES, serve_s3, store, upload  # noqa: E402
 
@@ -35,13 +31,8 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def spark(s3: str) -> Iterator[object]:
-    from changzhi_stats.engines.spark.session import session
-
     aws = {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
-    settings = {f"spark.executorEnv.{k}": v for k, v in aws.items()}
-    active = session("local[2]", {**settings, "spark.sql.shuffle.partitions": "4"})
-    yield active
-    active.stop()
+    yield from local_session({f"spark.executorEnv.{k}": v for k, v in aws.items()})
 
 
 def _same(report, local) -> None:

@@ -8,16 +8,15 @@ pyspark is absent (``pip install -e '.[spark]'``).
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import read_rows, write_rows
+from conftest import file_tree, read_rows, write_rows
+from spark_support import SPARK_WARNINGS, local_session, require_spark
 
 from changzhi_stats.release import writers
 from changzhi_stats.release.publish import publish
@@ -26,37 +25,18 @@ from changzhi_stats.release.verify import verify
 ROOT = Path(__file__).resolve().parents[1]
 CREATED = "2024-12-04T00:00:00Z"
 
-if shutil.which("java") is None:
-    pytest.skip("the Spark engine needs Java 17+ (no `java` on PATH)", allow_module_level=True)
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:PySpark does not yet fully support pandas:FutureWarning"
-)
-pyspark = pytest.importorskip(
-    "pyspark", reason="pyspark is not installed (pip install -e '.[spark]')"
-)
+pyspark = require_spark()
+pytestmark = SPARK_WARNINGS
 
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[object]:
-    """A local two-core session (Python workers in processes of their own)."""
-    from changzhi_stats.engines.spark.session import session
-
-    active = session("local[2]", {"spark.sql.shuffle.partitions": "4"})
-    yield active
-    active.stop()
+    yield from local_session()
 
 
 @pytest.fixture(autouse=True)
 def _no_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-
-
-def tree(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def both(source: object, out: Path, field: str, monkeypatch: pytest.MonkeyPatch) -> tuple:
@@ -77,7 +57,7 @@ def both(source: object, out: Path, field: str, monkeypatch: pytest.MonkeyPatch)
 def test_the_bundled_package(spark, tmp_path: Path, monkeypatch) -> None:
     one, two = both(None, tmp_path, "period", monkeypatch)
     assert (one.path / "SHA256SUMS").read_bytes() == (two.path / "SHA256SUMS").read_bytes()
-    assert tree(one.path) == tree(two.path)
+    assert file_tree(one.path) == file_tree(two.path)
     assert any("period=" in f for f in two.files)
     assert verify(two.path).intact
 
@@ -124,7 +104,7 @@ def test_a_generated_multi_key_package(spark, generated, tmp_path, field, monkey
     parts = [f for f in two.files if f.endswith("part-0.parquet")]
     assert len(parts) > 3  # many keys
     assert (one.path / "SHA256SUMS").read_bytes() == (two.path / "SHA256SUMS").read_bytes()
-    assert tree(one.path) == tree(two.path)
+    assert file_tree(one.path) == file_tree(two.path)
 
 
 def test_hostile_keys_on_spark(spark, tmp_path: Path, monkeypatch) -> None:
@@ -132,7 +112,7 @@ def test_hostile_keys_on_spark(spark, tmp_path: Path, monkeypatch) -> None:
 
     source = _multi_key(tmp_path / "pkg", HOSTILE)
     one, two = both(source, tmp_path, "batch", monkeypatch)
-    assert tree(one.path) == tree(two.path)
+    assert file_tree(one.path) == file_tree(two.path)
     assert {p.name for p in (tmp_path / "spark").iterdir()} == {
         "1.0.0",
         ".lock",
