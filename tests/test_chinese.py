@@ -44,6 +44,9 @@ KEPT = {
     "nan",
     "inf",
     "zip",
+    "spark",
+    "windows",
+    "macos",
 }
 
 NOT_WORDS = [
@@ -272,6 +275,40 @@ def test_the_texts_of_exceptions_are_translated(english: str, chinese: str | Non
     assert english_words(re.sub(r"\S*/\S*", " ", translated)) == [], translated
     if chinese is not None:
         assert translated == chinese
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["publish", "--partition-by", "no_such_field"],  # refused: no table has it
+        ["publish", "--out", "s3://bucket/releases"],  # refused: no atomic rename on a store
+    ],
+)
+def test_partitioning_and_object_store_refusals_read_in_chinese(tmp_path: Path, args) -> None:
+    out = ["--out", str(tmp_path / "rel")] if "--out" not in args else []
+    result = CliRunner().invoke(main, [*args, *out, "--lang", "zh"])
+    assert result.exit_code in (1, 2), result.output
+    said = result.stderr.replace("s3://bucket/releases", " ")
+    said = re.sub(r"/[^\s：；]*", " ", said)  # paths
+    assert english_words(said) == [], result.stderr
+    assert not (tmp_path / "rel").exists()
+
+
+@pytest.mark.parametrize(
+    "english",
+    [
+        "observations: not published: the values 'a' and 'A' of 'region' differ only in case, "
+        "and their folders would be one on Windows and macOS",
+        "observations: not published: the value 'xxxxxxxx'… of 'note' is too long for a folder "
+        "name; partition by a field of short codes (region, period)",
+        "the Spark job writing the partitioned tables failed: Permission denied; nothing was "
+        "published",
+        "partition_by 5 is not a field name",
+    ],
+)
+def test_the_partitioning_refusals_are_translated(english: str) -> None:
+    translated = free_text.error_zh(english)
+    assert english_words(translated.replace("observations", " ")) == [], translated
 
 
 def test_a_file_that_is_not_regular_says_so_without_errno(tmp_path: Path) -> None:

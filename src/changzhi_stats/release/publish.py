@@ -111,9 +111,10 @@ def publish(
     )
     if is_remote(str(out)):  # Path("s3://b/x") would be a local folder "s3:/b/x"
         raise UsageError(
-            f"out: {out}: a release is written to a local folder only: it is staged and renamed "
+            f"{out}: a release is written to a local folder only: it is staged and renamed "
             "into place in one atomic step, which an object store cannot do (a reader could see "
-            "half a release); publish to a local folder, then copy it (aws s3 sync, gsutil rsync)"
+            "half a release); publish to a local folder, then copy it (`aws s3 sync`, "
+            "`gsutil rsync`)"
         )
     package = load_package(source, limits=limits, allow_remote=allow_remote)
     if package.unparsable:  # not valid JSON: refused before anything is created

@@ -432,3 +432,54 @@ ERRORS += [
     (re.compile(r"Connection reset by peer"), "连接被对方重置"),
 ]
 WHAT_ZH["the token file"] = "令牌文件"
+
+
+# --- partitioned publishing and object stores (release/publish.py, release/writers.py,
+# engines/spark/partitions.py, package/paths.py), tried before the general clauses above --------
+ERRORS[:0] = [
+    (
+        re.compile(_START + r"no table has a field (?P<field>'.*') to partition by"),
+        "没有哪张表含有字段 {field}，无法按它分部分发布",
+    ),
+    (
+        re.compile(_START + r"partition_by (?P<value>.+) is not a field name"),
+        "partition_by {value} 不是字段名",
+    ),
+    (
+        re.compile(
+            _START
+            + r"the values (?P<a>'.*') and (?P<b>'.*') of (?P<field>'.*') differ only in case, "
+            r"and their folders would be one on Windows and macOS"
+        ),
+        "字段 {field} 的取值 {a} 与 {b} 只有大小写不同，在 Windows 和 macOS 上会成为同一个文件夹",
+    ),
+    (
+        re.compile(
+            _START + r"the value (?P<value>'.*')… of (?P<field>'.*') is too long for a folder name"
+        ),
+        "字段 {field} 的取值 {value}… 太长，不能用作文件夹名",
+    ),
+    (
+        re.compile(_START + r"partition by a field of short codes \(region, period\)"),
+        "请按短代码字段（地区、时期）分部分",
+    ),
+    (
+        re.compile(_START + r"the Spark job writing the partitioned tables failed: (?P<why>.+)"),
+        "写出分部分表的 Spark 作业失败：{why}",
+    ),
+    (
+        re.compile(
+            r"a release is written to a local folder only: it is staged and renamed into place "
+            r"in one atomic step, which an object store cannot do \(a reader could see half a "
+            r"release\)"
+        ),
+        "发布版本只写到本地文件夹：它先在暂存处写好，再一步原子地改名就位，对象存储做不到"
+        "（读者可能看到半个发布版本）",
+    ),
+    (
+        re.compile(_START + r"publish to a local folder, then copy it \((?P<how>.+)\)"),
+        "请先发布到本地文件夹，再复制过去（{how}）",
+    ),
+    (re.compile(r"cannot use (?P<what>\S+): (?P<why>.+)"), "无法使用 {what}：{why}"),
+    (re.compile(r"cannot be opened: (?P<why>.+)"), "无法打开：{why}"),
+]
