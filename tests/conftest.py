@@ -6,6 +6,7 @@ import csv
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -59,6 +60,19 @@ def read_rows(path: Path) -> list[list[str]]:
 def write_rows(path: Path, rows: list[list[str]]) -> None:
     with open(path, "w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def stop_group(process: subprocess.Popen, grace: float = 20) -> None:
+    """End a server a test started in a process group of its own (``start_new_session``):
+    SIGTERM to the group, SIGKILL after ``grace`` seconds."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)  # the group the test started, by its id
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
 
 
 def file_tree(folder: Path) -> dict[str, str]:

@@ -3,8 +3,11 @@ gives about pandas, one local session per module and the comparison of the two e
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -49,3 +52,13 @@ def agree(source: object, **options: object) -> dict:
     expected = report_of(source, "polars", **options)
     assert report_of(source, "spark", **options) == expected
     return expected
+
+
+def bench_module() -> ModuleType:
+    """bench/validate.py as a module: its generator makes the packages with planted faults."""
+    path = Path(__file__).resolve().parents[1] / "bench" / "validate.py"
+    spec = importlib.util.spec_from_file_location("bench_validate", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_validate", module)
+    spec.loader.exec_module(module)
+    return module

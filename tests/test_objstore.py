@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 from click.testing import CliRunner
+from conftest import stop_group
 
 from changzhi_stats.cli import main
 from changzhi_stats.errors import PackageUnreadable, UsageError
@@ -67,18 +67,8 @@ def start_s3(log: Path) -> tuple[subprocess.Popen, str]:
             if process.poll() is not None:
                 break
             time.sleep(0.2)
-    stop_s3(process)
+    stop_group(process)
     pytest.skip(f"moto's server did not start: {log.read_text(errors='replace')[-500:]}")
-
-
-def stop_s3(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)  # the group this module started, by its id
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +90,7 @@ def serve_s3(folder: Path) -> Iterator[str]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        stop_s3(process)
+        stop_group(process)
 
 
 def store(endpoint: str):

@@ -11,10 +11,8 @@ Skips, with the reason, where Java or pyspark is absent (``pip install -e '.[spa
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -23,8 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import file_tree
-from spark_support import SPARK_WARNINGS, agree, require_spark
+from conftest import file_tree, stop_group
+from spark_support import SPARK_WARNINGS, agree, bench_module, require_spark
 
 from changzhi_stats.release.publish import publish
 from changzhi_stats.validate import validate
@@ -48,17 +46,6 @@ def _start(command: list[str], log: Path, env: dict) -> subprocess.Popen:
         return subprocess.Popen(
             command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)  # the group this module started, by its id
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +97,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
     finally:
         for process in reversed(processes):
-            _stop(process)
+            stop_group(process, grace=30)
 
 
 @pytest.fixture(scope="module")
@@ -267,18 +254,10 @@ def test_reading_traps(spark, tmp_path: Path) -> None:
     assert report["counts"]["type-error"] >= 3
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_validate", ROOT / "bench" / "validate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_validate", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def faulted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """The benchmark's generated package, 4,000 rows, with five faults of every planted kind."""
-    bench = _bench()
+    bench = bench_module()
     base = tmp_path_factory.mktemp("bench")
     indicators = bench.build_indicators()
     observations = bench.generate_observations(

@@ -8,15 +8,13 @@ pyspark is absent (``pip install -e '.[spark]'``).
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import file_tree, read_rows, write_rows
-from spark_support import SPARK_WARNINGS, local_session, require_spark
+from spark_support import SPARK_WARNINGS, bench_module, local_session, require_spark
 
 from changzhi_stats.release import writers
 from changzhi_stats.release.publish import publish
@@ -62,19 +60,11 @@ def test_the_bundled_package(spark, tmp_path: Path, monkeypatch) -> None:
     assert verify(two.path).intact
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_validate", ROOT / "bench" / "validate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_validate", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The benchmark's generated package, 6,000 valid rows, its observations in two parts (a
     multipart table: each part is read by a task of its own)."""
-    bench = _bench()
+    bench = bench_module()
     base = tmp_path_factory.mktemp("bench")
     indicators = bench.build_indicators()
     observations = bench.generate_observations(
